@@ -1,0 +1,1 @@
+"""Metrology core: pure Python + numpy/scipy/lxml. Never imports Django."""
