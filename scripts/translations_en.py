@@ -1,0 +1,134 @@
+"""English translations of the UI's Chinese source strings.
+
+The UI is written in Chinese (the source language) and translated to English through Django i18n.
+Run ``python scripts/translations_en.py`` after ``makemessages -l en`` to fill new msgids from this
+table, then ``compilemessages``; untranslated strings are listed so none slip through.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+EN = {
+    "账号与角色": "Accounts and roles", "机构": "Organisation", "监管区域": "Supervised region",
+    "用户资料": "User profile", "名称": "Name", "API 令牌": "API token", "审计追踪": "Audit trail",
+    "新建": "New", "修改": "Update", "删除": "Delete", "时间": "Time", "用户": "User",
+    "用户名": "Username", "操作": "Action", "对象类型": "Object type", "对象标识": "Object ID",
+    "对象": "Object", "修改前": "Before", "修改后": "After", "变更字段": "Changed fields",
+    "原因": "Reason", "条目哈希": "Entry hash", "透明日志序号": "Transparency-log index",
+    "审计条目": "Audit entry", "计量体系登记": "Measurement-system registry",
+    "GB/T 2260 区划代码为 6 位数字": "A GB/T 2260 region code has 6 digits",
+    "标准物质编号形如 GBW08601 或 GBW(E)080123":
+        "Reference-material numbers look like GBW08601 or GBW(E)080123",
+    "省级": "Province", "市级": "City", "县级": "County", "区划代码": "Region code",
+    "英文名称": "English name", "级别": "Level", "上级区划": "Parent region",
+    "行政区划": "Region", "区划代码必须以上级区划代码前缀开头":
+        "The region code must start with the parent region's prefix",
+    "国家计量院": "National metrology institute",
+    "法定计量检定机构": "Statutory verification institution",
+    "授权计量检定机构": "Authorised verification institution", "校准实验室": "Calibration lab",
+    "企业": "Enterprise", "市场监管部门": "Market regulator",
+    "统一社会信用代码": "Unified social credit code", "类型": "Kind", "所在区划": "Region",
+    "地址": "Address", "有效": "Active", "认可 (CNAS)": "Accreditation (CNAS)",
+    "计量授权": "Metrological authorisation", "法定检定": "Statutory verification", "量": "Quantity",
+    "器具类别": "Instrument category", "下限": "Lower limit", "上限": "Upper limit",
+    "最佳扩展不确定度 U": "Best expanded uncertainty U", "包含因子 k": "Coverage factor k",
+    "证书编号": "Certificate number", "有效期起": "Valid from", "有效期至": "Valid until",
+    "能力范围": "Scopes", "上限不得小于下限": "The upper limit must not be below the lower limit",
+    "有效期至不得早于有效期起": "'Valid until' must not be before 'valid from'",
+    "姓名": "Name", "账号": "Account", "职务": "Title", "电子邮件": "E-mail", "人员": "People",
+    "一级注册计量师": "Registered metrologist, grade 1",
+    "二级注册计量师": "Registered metrologist, grade 2", "计量检定员": "Verification officer",
+    "专业": "Specialty", "资格": "Qualification", "计量基准": "National primary standard",
+    "国家计量标准": "National standard", "社会公用计量标准": "Social public standard",
+    "部门/行业计量标准": "Department/industry standard", "企事业单位计量标准": "Enterprise standard",
+    "在用": "In use", "暂停": "Suspended", "撤销": "Revoked", "标准编号": "Standard code",
+    "等级": "Level", "测量范围下限": "Range, lower limit", "测量范围上限": "Range, upper limit",
+    "扩展不确定度 U": "Expanded uncertainty U", "建标单位": "Owner", "状态": "Status",
+    "计量标准考核证书号": "Standard certificate number",
+    "证书有效期起": "Certificate valid from", "证书有效期至": "Certificate valid until",
+    "计量标准": "Measurement standards", "不确定度必须为正数": "The uncertainty must be positive",
+    "包含因子 k 不得小于 1": "The coverage factor k must be at least 1", "停用": "Suspended",
+    "报废": "Retired", "贸易结算": "Trade settlement", "安全防护": "Safety protection",
+    "医疗卫生": "Medical care", "环境监测": "Environmental monitoring", "其他": "Other",
+    "器具识别编码": "Lifetime ID", "UUID": "UUID", "类别": "Category", "型号": "Model",
+    "出厂编号": "Serial number", "制造商": "Manufacturer", "准确度等级": "Accuracy class",
+    "最大允许误差 MPE": "Maximum permissible error (MPE)", "使用单位": "Owner",
+    "使用地点": "Location", "列入强制管理目录": "In the compulsory-management catalogue",
+    "用途": "Use", "启用日期": "In service since", "计量器具": "Instruments",
+    "最大允许误差必须为正数": "The MPE must be positive",
+    "标准物质编号": "Reference-material number", "认定值": "Certified value",
+    "研制单位": "Producer", "标准物质": "Reference materials", "KCDB 编号": "KCDB ID",
+    "提供机构": "Provider", "计量领域": "Metrology area", "服务/仪器": "Service/instrument",
+    "范围下限": "Range, lower limit", "范围上限": "Range, upper limit",
+    "不确定度公式": "Uncertainty equation", "包含概率": "Coverage probability",
+    "校准测量能力 CMC": "Calibration and measurement capabilities (CMC)",
+    "需给出扩展不确定度或不确定度公式": "Give an expanded uncertainty or an uncertainty equation",
+    "校准": "Calibration", "检定": "Verification", "合格": "Pass", "不合格": "Fail",
+    "无法判定": "Inconclusive", "未作判定": "No decision", "被校器具": "Instrument calibrated",
+    "被校标准": "Standard calibrated", "被测标准物质": "Reference material measured",
+    "所用计量标准": "Standards used", "所用标准物质": "Reference materials used",
+    "执行机构": "Performed by", "检定/校准人员": "Performed by (person)",
+    "检定/校准日期": "Performed on", "发证日期": "Issued on", "有效期至/下次到期": "Due on",
+    "结果值": "Result", "符合性结论": "Conformity", "已撤回": "Withdrawn",
+    "检定/校准记录": "Calibrations & verifications",
+    "须且只能指定一个被校对象（器具、标准或标准物质）":
+        "Give exactly one item calibrated (instrument, standard or reference material)",
+    "发证日期不得早于检定/校准日期": "The issue date must not be before the performance date",
+    "有效期至必须晚于检定/校准日期": "The due date must be after the performance date",
+    "长度": "Length", "质量": "Mass", "力": "Force", "压力": "Pressure", "温度": "Temperature",
+    "容量/体积": "Volume", "流量": "Flow", "电能": "Electrical energy", "电压": "Voltage",
+    "电流": "Current", "电阻": "Resistance", "频率": "Frequency", "声压级": "Sound pressure level",
+    "浓度/含量": "Concentration", "速度": "Speed", "里程/距离": "Distance", "SI 值": "SI value",
+    "单位 (D-SI)": "Unit (D-SI)", "例如 \\\\metre、\\\\kilo\\\\pascal": "e.g. \\\\metre, \\\\kilo\\\\pascal",
+    "SI 单位": "SI unit", "是": "Yes", "否": "No",
+    "未找到%(model)s “%(key)s”": "No %(model)s “%(key)s”",
+    "您无权修改此记录": "You may not change this record",
+    "您无权在此范围内保存记录": "You may not save a record in this scope",
+    "简体中文": "简体中文", "English": "English", "计量": "Metrology", "语言": "Language",
+    "切换": "Switch", "管理": "Admin", "退出": "Log out", "登录": "Log in",
+    "jiliang — 开放的智慧计量平台": "jiliang — the open smart-metrology platform",
+    "首页": "Home", "国家现代先进测量体系 · 数据平台": "National modern measurement system · data platform",
+    "登记计量标准、计量器具、标准物质、检定/校准记录与证书，量值溯源可查可验。":
+        "Register standards, instruments, reference materials, calibrations and certificates; "
+        "every traceability chain can be looked up and checked.",
+    "已过有效期的记录（在用器具）": "Expired records (instruments in use)", "数量": "Count",
+    "编辑": "Edit", "没有记录": "No records", "变更记录": "Change history",
+    "变更原因": "Reason for change", "保存": "Save", "搜索": "Search", "筛选": "Filter",
+    "上一页": "Previous", "下一页": "Next",
+}
+PLURALS = {"共 %(counter)s 条": ("%(counter)s record", "%(counter)s records")}
+
+
+def fill(po_path: Path) -> list[str]:
+    text = po_path.read_text(encoding="utf-8")
+    missing: list[str] = []
+
+    def single(match: re.Match) -> str:
+        msgid = match.group(1)
+        if msgid == "":
+            return match.group(0)
+        if msgid not in EN:
+            missing.append(msgid)
+            return match.group(0)
+        return f'msgid "{msgid}"\nmsgstr "{EN[msgid]}"'
+
+    text = re.sub(r'msgid "(.*)"\nmsgstr ""', single, text)
+    for msgid, (one, many) in PLURALS.items():
+        text = text.replace(
+            f'msgid "{msgid}"\nmsgid_plural "{msgid}"\nmsgstr[0] ""\nmsgstr[1] ""',
+            f'msgid "{msgid}"\nmsgid_plural "{msgid}"\nmsgstr[0] "{one}"\nmsgstr[1] "{many}"',
+        )
+    text = text.replace("#, fuzzy\n", "", 1)
+    po_path.write_text(text, encoding="utf-8")
+    return missing
+
+
+if __name__ == "__main__":
+    root = Path(__file__).resolve().parents[1] / "src/jiliang/platform/locale/en/LC_MESSAGES"
+    left = fill(root / "django.po")
+    for msgid in left:
+        print(f"untranslated: {msgid}")
+    sys.exit(1 if left else 0)

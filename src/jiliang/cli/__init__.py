@@ -1,0 +1,194 @@
+"""The ``jiliang`` command: everything a user or operator runs.
+
+Platform commands (``serve``, ``demo``, ``migrate``, ``createuser``, ``token``) live here; domain
+sub-commands (``uncertainty``, ``dcc``, ``ledger``, ``draw``) live in sibling modules, each a
+``typer.Typer`` registered below. Sub-command modules are imported lazily so ``jiliang --help``
+stays fast and a broken optional dependency only affects its own command.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="jiliang",
+    help="jiliang (计量) — open smart-metrology platform.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+#: sub-command name → (module, help)
+SUBCOMMANDS = {
+    "uncertainty": ("jiliang.cli.uncertainty", "GUM uncertainty evaluation (LPU, Monte Carlo)."),
+    "dcc": ("jiliang.cli.dcc", "Digital calibration certificates (PTB DCC XML)."),
+    "ledger": ("jiliang.cli.ledger", "RFC 9162 transparency log of metrology records."),
+    "draw": ("jiliang.cli.draw", "Verifiable double-random draws (双随机、一公开)."),
+}
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory (default: $JILIANG_DATA_DIR or ./jiliang-data)."),
+]
+
+
+def _use_data_dir(data_dir: Path | None) -> Path:
+    if data_dir is not None:
+        os.environ["JILIANG_DATA_DIR"] = str(data_dir.expanduser().resolve())
+    from jiliang.config import data_dir as configured
+
+    return configured()
+
+
+def setup_django(data_dir: Path | None = None) -> Path:
+    """Point Django at the data directory and initialise it; returns the data directory."""
+    path = _use_data_dir(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiliang.platform.settings")
+    import django
+
+    django.setup()
+    return path
+
+
+def migrate_database(verbose: bool = False) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+
+
+@app.callback(invoke_without_command=True)
+def _root(ctx: typer.Context) -> None:
+    """With no command, serve the platform (``python -m jiliang``)."""
+    if ctx.invoked_subcommand is None:
+        serve(data_dir=None, host="127.0.0.1", port=8000, threads=8, migrate=True)
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+    migrate: Annotated[bool, typer.Option(help="Apply database migrations first.")] = True,
+) -> None:
+    """Serve the platform (waitress WSGI server; static files via WhiteNoise)."""
+    path = setup_django(data_dir)
+    if migrate:
+        migrate_database()
+    from waitress import serve as waitress_serve
+
+    from jiliang.platform.wsgi import application
+
+    console.print(f"[bold]jiliang[/bold] serving http://{host}:{port}/  (data: {path})")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="jiliang")
+
+
+@app.command("migrate")
+def migrate_cmd(data_dir: DataDir = None) -> None:
+    """Create or upgrade the database schema."""
+    setup_django(data_dir)
+    migrate_database(verbose=True)
+
+
+@app.command()
+def createuser(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin, regulator, lab_staff, enterprise, inspector")],
+    organisation: Annotated[str | None, typer.Option(help="Organisation credit code.")] = None,
+    region: Annotated[str | None, typer.Option(help="GB/T 2260 region code (regulators).")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password (default: prompt).", envvar="JILIANG_PASSWORD")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a user with a role, organisation and region."""
+    setup_django(data_dir)
+    from jiliang.platform.accounts.services import UserSetupError, create_user
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(username, password, role, organisation=organisation, region=region)
+    except UserSetupError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"created user [bold]{user.username}[/bold] ({role})")
+
+
+@app.command()
+def token(
+    username: str,
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+    data_dir: DataDir = None,
+) -> None:
+    """Issue an API bearer token for a user (printed once)."""
+    setup_django(data_dir)
+    from django.contrib.auth import get_user_model
+
+    from jiliang.platform.accounts.models import ApiToken
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        err_console.print(f"[red]error:[/red] no user {username!r}")
+        raise typer.Exit(2)
+    _token, key = ApiToken.issue(user, name)
+    console.print(key)
+
+
+@app.command()
+def demo(
+    data_dir: DataDir = None,
+    size: Annotated[
+        int, typer.Option(help="Number of instruments (up to 1 000 000).", min=100, max=1_000_000)
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed builds the same region.")] = 2035,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the platform when built.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    force: Annotated[bool, typer.Option(help="Rebuild even if the data dir has a demo.")] = False,
+) -> None:
+    """Build a deterministic synthetic demo region and serve it."""
+    path = setup_django(data_dir)
+    migrate_database()
+    from jiliang.platform.demo import DEMO_PASSWORD, DemoExists, build_demo
+
+    try:
+        report = build_demo(size=size, seed=seed, force=force, console=console)
+    except DemoExists as exc:
+        console.print(f"[yellow]{exc}[/yellow] (use --force to rebuild)")
+    else:
+        console.print(report.summary())
+    console.print(
+        f"demo logins (password [bold]{DEMO_PASSWORD}[/bold]): admin, regulator, lab, enterprise"
+    )
+    if serve_after:
+        serve(data_dir=path, host=host, port=port, threads=8, migrate=False)
+
+
+def _register_subcommands() -> None:
+    for name, (module, help_text) in SUBCOMMANDS.items():
+        try:
+            sub = importlib.import_module(module).app
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue  # the module is not part of this build
+        app.add_typer(sub, name=name, help=help_text)
+
+
+_register_subcommands()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Accounts: roles (groups), the user's organisation and region, API tokens."""

@@ -1,0 +1,60 @@
+"""The platform's REST API: one NinjaAPI, a router per app (OpenAPI at ``/api/docs``).
+
+Authentication: a bearer token (``Authorization: Bearer jl_…``), or the browser session (with
+CSRF). Anonymous clients may read (GET) what is public; any anonymous write gets 401.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, SessionAuth
+
+from jiliang import __version__
+from jiliang.platform.accounts.models import ApiToken
+from jiliang.platform.registry.api import FieldErrors
+from jiliang.platform.registry.api import router as registry_router
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        user = ApiToken.user_for(token)
+        if user is not None:
+            ApiToken.objects.filter(user=user).update(last_used=timezone.now())
+            request.user = user
+        return user
+
+
+class PublicRead:
+    """Lets anonymous clients through for safe methods only; views then scope to public data."""
+
+    def __call__(self, request: HttpRequest):
+        if request.method in SAFE_METHODS:
+            return AnonymousUser()
+        return None
+
+
+api = NinjaAPI(
+    title="jiliang API",
+    version=__version__,
+    description="Registry of the measurement system (计量体系登记) and the metrology core.",
+    auth=[TokenAuth(), SessionAuth(), PublicRead()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(FieldErrors)
+def field_errors(request, exc: FieldErrors):
+    detail = [
+        {"loc": ["body", name], "msg": msg, "type": "value_error"}
+        for name, messages in exc.errors.items()
+        for msg in messages
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+api.add_router("/registry", registry_router)

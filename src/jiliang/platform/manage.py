@@ -1,0 +1,15 @@
+"""``python -m jiliang.platform.manage …`` — Django's manage.py for the jiliang project."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiliang.platform.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

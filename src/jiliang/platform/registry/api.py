@@ -1,0 +1,282 @@
+"""REST API of the registry, generated from :mod:`.resources`.
+
+Per resource: ``GET /<slug>`` (filters, ``q`` search, ``limit``/``offset`` pagination),
+``GET /<slug>/{id}``, ``POST /<slug>``, ``PATCH /<slug>/{id}``, ``DELETE /<slug>/{id}``, plus
+``GET /<slug>/{id}/history`` (audit trail). Writes run in one transaction, are validated by the
+model's ``full_clean`` (field-named 422 errors), and are attributed in the audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import ConfigDict, Field, create_model
+
+from jiliang.platform.audit.context import acting_as
+from jiliang.platform.audit.models import AuditEntry
+from jiliang.platform.audit.schemas import AuditEntryOut
+
+from .permissions import can_write, readable
+from .resources import NATURAL_KEYS, RESOURCES, Resource
+
+router = Router(tags=["registry"])
+
+MAX_LIMIT = 500
+
+
+class FieldErrors(Exception):
+    """Validation failure carrying ``{field: [messages]}``; rendered as HTTP 422."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _python_type(field: models.Field) -> Any:
+    if isinstance(field, models.ManyToManyField):
+        return list[str]
+    if isinstance(field, models.ForeignKey):
+        return int if NATURAL_KEYS.get(field.related_model) == "id" else str
+    if isinstance(field, models.BooleanField):
+        return bool
+    if isinstance(field, models.FloatField | models.DecimalField):
+        return float
+    if isinstance(field, models.DateField):
+        return dt.date
+    if isinstance(field, models.IntegerField):
+        return int
+    return str
+
+
+def _required(field: models.Field) -> bool:
+    return not (
+        field.null or field.blank or field.has_default() or isinstance(field, models.ManyToManyField)
+    )
+
+
+class _StrictSchema(Schema):
+    """Input schema base: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _input_schema(resource: Resource, partial: bool) -> type[Schema]:
+    spec = {}
+    for name in resource.fields:
+        field = resource.model._meta.get_field(name)
+        typ = _python_type(field)
+        desc = str(field.verbose_name)
+        if _required(field) and not partial:
+            spec[name] = (typ, Field(..., description=desc))
+        else:
+            spec[name] = (typ | None, Field(None, description=desc))
+    suffix = "Patch" if partial else "In"
+    return create_model(f"{resource.model.__name__}{suffix}", __base__=_StrictSchema, **spec)
+
+
+def _output_schema(resource: Resource) -> type[Schema]:
+    spec: dict[str, Any] = {"id": (int, ...)}
+    for name in resource.fields:
+        field = resource.model._meta.get_field(name)
+        spec[name] = (_python_type(field) | None, None)
+    for extra in _computed_fields(resource):
+        spec[extra] = (Any, None)
+    return create_model(f"{resource.model.__name__}Out", __base__=Schema, **spec)
+
+
+def _computed_fields(resource: Resource) -> list[str]:
+    names = [f.name for f in resource.model._meta.concrete_fields if not f.editable]
+    return [n for n in names if n != "id"]
+
+
+def _natural(obj: models.Model | None) -> Any:
+    if obj is None:
+        return None
+    return getattr(obj, NATURAL_KEYS.get(type(obj), "pk"))
+
+
+def serialize(obj: models.Model, resource: Resource) -> dict[str, Any]:
+    """Plain dict of a record for the API: foreign keys as natural keys."""
+    out: dict[str, Any] = {"id": obj.pk}
+    for name in resource.fields:
+        field = obj._meta.get_field(name)
+        if isinstance(field, models.ManyToManyField):
+            out[name] = [_natural(o) for o in getattr(obj, name).all()]
+        elif isinstance(field, models.ForeignKey):
+            out[name] = _natural(getattr(obj, name))
+        else:
+            out[name] = getattr(obj, name)
+    for name in _computed_fields(resource):
+        value = getattr(obj, name)
+        out[name] = str(value) if not isinstance(value, int | float | str | type(None)) else value
+    return out
+
+
+def _lookup(model: type[models.Model], field_name: str, key: Any) -> models.Model:
+    natural = NATURAL_KEYS.get(model, "pk")
+    try:
+        return model._default_manager.get(**{natural: key})
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise FieldErrors(
+            {field_name: [f"unknown {model._meta.verbose_name} {key!r} ({natural})"]}
+        ) from None
+
+
+def apply_input(obj: models.Model, data: dict[str, Any]) -> dict[str, list[models.Model]]:
+    """Set fields on ``obj`` from API data; returns many-to-many values to set after saving."""
+    m2m: dict[str, list[models.Model]] = {}
+    for name, value in data.items():
+        field = obj._meta.get_field(name)
+        if isinstance(field, models.ManyToManyField):
+            m2m[name] = [_lookup(field.related_model, name, key) for key in value or []]
+        elif isinstance(field, models.ForeignKey):
+            setattr(obj, name, None if value is None else _lookup(field.related_model, name, value))
+        elif value is None and not field.null:
+            if isinstance(field, models.CharField):
+                setattr(obj, name, "")
+            elif field.has_default():
+                setattr(obj, name, field.get_default())
+            else:
+                raise FieldErrors({name: ["this field may not be null"]})
+        else:
+            setattr(obj, name, value)
+    return m2m
+
+
+def save_validated(obj: models.Model, m2m: dict[str, list[models.Model]], user, reason: str):
+    """``full_clean`` then save in one transaction, attributed to ``user`` in the audit trail."""
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise FieldErrors({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from None
+    try:
+        with transaction.atomic(), acting_as(user, reason):
+            obj.save()
+            for name, values in m2m.items():
+                getattr(obj, name).set(values)
+    except IntegrityError as exc:
+        raise HttpError(409, f"conflicts with an existing record: {exc}") from None
+
+
+def _current_user(request: HttpRequest):
+    return request.auth if getattr(request.auth, "is_authenticated", False) else request.user
+
+
+def _reason(request: HttpRequest) -> str:
+    return request.headers.get("X-Change-Reason", "")[:500]
+
+
+def _register(resource: Resource) -> None:
+    model = resource.model
+    slug = resource.slug
+    out_schema = _output_schema(resource)
+    in_schema = _input_schema(resource, partial=False)
+    patch_schema = _input_schema(resource, partial=True)
+    filter_spec = {name: (str | None, None) for name in resource.filters}
+    filter_spec["q"] = (str | None, Field(None, description="search: " + ", ".join(resource.search)))
+    filter_spec["limit"] = (int, Field(50, ge=1, le=MAX_LIMIT))
+    filter_spec["offset"] = (int, Field(0, ge=0))
+    filter_schema = create_model(f"{model.__name__}Filters", __base__=Schema, **filter_spec)
+    page_schema = create_model(
+        f"{model.__name__}Page",
+        __base__=Schema,
+        count=(int, ...),
+        limit=(int, ...),
+        offset=(int, ...),
+        items=(list[out_schema], ...),
+    )
+    name = model.__name__.lower()
+
+    def get_object(request, pk: int) -> models.Model:
+        obj = readable(_current_user(request), model).filter(pk=pk).first()
+        if obj is None:
+            raise HttpError(404, f"{model._meta.verbose_name} {pk} not found")
+        return obj
+
+    @router.get(f"/{slug}", response=page_schema, operation_id=f"list_{name}",
+                summary=f"List {resource.slug}")
+    def list_items(request, filters: Query[filter_schema]):  # type: ignore[valid-type]
+        qs = readable(_current_user(request), model).select_related(*resource.select_related)
+        params = filters.dict()
+        for param, lookup in resource.filters.items():
+            value = params.get(param)
+            if value is None:
+                continue
+            field_name = lookup.split("__")[0]
+            if isinstance(model._meta.get_field(field_name), models.BooleanField) or lookup in {
+                "compulsory", "withdrawn", "is_active"
+            }:
+                value = value.lower() in {"1", "true", "yes"}
+            qs = qs.filter(**{lookup: value})
+        if params.get("q"):
+            term = params["q"]
+            cond = Q()
+            for f in resource.search:
+                cond |= Q(**{f"{f}__icontains": term})
+            qs = qs.filter(cond)
+        limit, offset = params["limit"], params["offset"]
+        items = list(qs[offset : offset + limit])
+        return {
+            "count": qs.count(),
+            "limit": limit,
+            "offset": offset,
+            "items": [serialize(o, resource) for o in items],
+        }
+
+    @router.get(f"/{slug}/{{pk}}", response=out_schema, operation_id=f"get_{name}")
+    def get_item(request, pk: int):
+        return serialize(get_object(request, pk), resource)
+
+    @router.get(f"/{slug}/{{pk}}/history", response=list[AuditEntryOut],
+                operation_id=f"history_{name}")
+    def history(request, pk: int):
+        obj = get_object(request, pk)
+        return list(
+            AuditEntry.objects.filter(model=model._meta.label_lower, object_id=str(obj.pk))
+        )
+
+    @router.post(f"/{slug}", response={201: out_schema}, operation_id=f"create_{name}")
+    def create_item(request, payload: in_schema):  # type: ignore[valid-type]
+        user = _current_user(request)
+        obj = model()
+        m2m = apply_input(obj, payload.dict(exclude_unset=True))
+        if not can_write(user, obj):
+            raise HttpError(403, f"you may not create this {model._meta.verbose_name}")
+        save_validated(obj, m2m, user, _reason(request))
+        return 201, serialize(obj, resource)
+
+    @router.patch(f"/{slug}/{{pk}}", response=out_schema, operation_id=f"update_{name}")
+    def update_item(request, pk: int, payload: patch_schema):  # type: ignore[valid-type]
+        user = _current_user(request)
+        obj = get_object(request, pk)
+        if not can_write(user, obj):
+            raise HttpError(403, f"you may not change this {model._meta.verbose_name}")
+        m2m = apply_input(obj, payload.dict(exclude_unset=True))
+        if not can_write(user, obj):  # the change must not move the record out of scope
+            raise HttpError(403, f"you may not move this {model._meta.verbose_name} out of scope")
+        save_validated(obj, m2m, user, _reason(request))
+        return serialize(obj, resource)
+
+    @router.delete(f"/{slug}/{{pk}}", response={204: None}, operation_id=f"delete_{name}")
+    def delete_item(request, pk: int):
+        user = _current_user(request)
+        obj = get_object(request, pk)
+        if not can_write(user, obj):
+            raise HttpError(403, f"you may not delete this {model._meta.verbose_name}")
+        try:
+            with transaction.atomic(), acting_as(user, _reason(request)):
+                obj.delete()
+        except models.ProtectedError as exc:
+            raise HttpError(409, f"still referenced by {len(exc.protected_objects)} records") from None
+        return 204, None
+
+
+for _resource in RESOURCES:
+    _register(_resource)

@@ -1,0 +1,138 @@
+"""One description per registry model, shared by the REST API and the pages.
+
+A :class:`Resource` names the URL segment, the writable fields, the list columns, the filters
+(query parameter → ORM lookup) and the search fields. Foreign keys travel as natural keys
+(region code, organisation credit code, standard code, lifetime ID, GBW number) so API users never
+need database ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+
+from . import models as m
+
+#: Natural key of each model that other records point to.
+NATURAL_KEYS: dict[type[models.Model], str] = {
+    m.Region: "code",
+    m.Organisation: "code",
+    m.MeasurementStandard: "code",
+    m.Instrument: "lifetime_id",
+    m.ReferenceMaterial: "gbw_number",
+    m.Person: "id",
+}
+
+
+@dataclass(frozen=True)
+class Resource:
+    model: type[models.Model]
+    slug: str
+    fields: tuple[str, ...]
+    columns: tuple[str, ...]
+    filters: dict[str, str] = field(default_factory=dict)
+    search: tuple[str, ...] = ()
+    select_related: tuple[str, ...] = ()
+
+    @property
+    def verbose_name(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    @property
+    def verbose_name_plural(self) -> str:
+        return str(self.model._meta.verbose_name_plural)
+
+
+_QTY = ("unit", "range_low", "range_high")
+
+RESOURCES: tuple[Resource, ...] = (
+    Resource(
+        m.Region, "regions", ("code", "name", "name_en", "level", "parent"),
+        ("code", "name", "level", "parent"),
+        {"level": "level", "parent": "parent__code", "within": "code__startswith"},
+        ("code", "name", "name_en"), ("parent",),
+    ),
+    Resource(
+        m.Organisation, "organisations",
+        ("code", "name", "name_en", "kind", "region", "address", "is_active"),
+        ("name", "kind", "region", "code"),
+        {"kind": "kind", "region": "region__code__startswith", "active": "is_active"},
+        ("name", "name_en", "code"), ("region",),
+    ),
+    Resource(
+        m.Scope, "scopes",
+        ("organisation", "kind", "quantity", "instrument_category", *_QTY, "uncertainty", "k",
+         "reference", "valid_from", "valid_to"),
+        ("organisation", "kind", "quantity", "range_low", "range_high", "unit", "valid_to"),
+        {"organisation": "organisation__code", "kind": "kind", "quantity": "quantity",
+         "valid_on_or_after": "valid_to__gte"},
+        ("organisation__name", "instrument_category", "reference"), ("organisation",),
+    ),
+    Resource(
+        m.Person, "people", ("name", "organisation", "title", "email"),
+        ("name", "organisation", "title"),
+        {"organisation": "organisation__code"}, ("name",), ("organisation",),
+    ),
+    Resource(
+        m.Qualification, "qualifications",
+        ("person", "kind", "number", "specialty", "valid_from", "valid_to"),
+        ("person", "kind", "number", "valid_to"),
+        {"kind": "kind", "valid_on_or_after": "valid_to__gte"},
+        ("number", "person__name", "specialty"), ("person",),
+    ),
+    Resource(
+        m.MeasurementStandard, "standards",
+        ("code", "name", "level", "quantity", *_QTY, "uncertainty", "k", "owner", "status",
+         "certificate_no", "certificate_valid_from", "certificate_valid_to"),
+        ("code", "name", "level", "quantity", "uncertainty", "unit", "owner", "status",
+         "certificate_valid_to"),
+        {"level": "level", "quantity": "quantity", "status": "status", "owner": "owner__code",
+         "region": "owner__region__code__startswith"},
+        ("code", "name", "certificate_no"), ("owner",),
+    ),
+    Resource(
+        m.Instrument, "instruments",
+        ("lifetime_id", "category", "name", "model_name", "serial", "manufacturer", "quantity",
+         *_QTY, "accuracy_class", "mpe", "owner", "location", "region", "status", "compulsory",
+         "use", "installed_on"),
+        ("lifetime_id", "name", "category", "owner", "region", "status", "compulsory"),
+        {"region": "region__code__startswith", "category": "category", "status": "status",
+         "owner": "owner__code", "compulsory": "compulsory", "use": "use",
+         "quantity": "quantity"},
+        ("lifetime_id", "name", "serial", "model_name", "manufacturer"), ("owner", "region"),
+    ),
+    Resource(
+        m.ReferenceMaterial, "reference-materials",
+        ("gbw_number", "name", "quantity", "certified_value", "uncertainty", "k", "unit",
+         "producer", "expiry"),
+        ("gbw_number", "name", "certified_value", "uncertainty", "unit", "producer", "expiry"),
+        {"producer": "producer__code", "quantity": "quantity", "expires_after": "expiry__gte"},
+        ("gbw_number", "name"), ("producer",),
+    ),
+    Resource(
+        m.CMC, "cmcs",
+        ("kcdb_id", "provider", "metrology_area", "quantity", "service", *_QTY, "uncertainty",
+         "uncertainty_equation", "k", "confidence_level"),
+        ("provider", "quantity", "service", "range_low", "range_high", "unit", "uncertainty"),
+        {"provider": "provider__code", "quantity": "quantity"},
+        ("service", "kcdb_id", "metrology_area"), ("provider",),
+    ),
+    Resource(
+        m.CalibrationEvent, "calibrations",
+        ("certificate_no", "kind", "instrument", "standard", "reference_material",
+         "standards_used", "reference_materials_used", "performed_by", "performed_by_person",
+         "performed_on", "issued_on", "due_on", "result_value", "result_uncertainty", "k", "unit",
+         "conformity", "withdrawn"),
+        ("certificate_no", "kind", "instrument", "standard", "performed_by", "performed_on",
+         "due_on", "conformity"),
+        {"kind": "kind", "instrument": "instrument__lifetime_id", "standard": "standard__code",
+         "performed_by": "performed_by__code", "conformity": "conformity",
+         "due_before": "due_on__lt", "performed_after": "performed_on__gte",
+         "withdrawn": "withdrawn"},
+        ("certificate_no",), ("instrument", "standard", "reference_material", "performed_by"),
+    ),
+)
+
+BY_SLUG: dict[str, Resource] = {r.slug: r for r in RESOURCES}
+BY_MODEL: dict[type[models.Model], Resource] = {r.model: r for r in RESOURCES}

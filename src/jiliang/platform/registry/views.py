@@ -1,0 +1,246 @@
+"""Server-rendered registry pages: list (filters, search, pagination), detail, create and edit.
+
+All pages go through :func:`.permissions.readable` / :func:`.permissions.can_write`; an
+out-of-scope record is a 404 (we do not reveal that it exists), an out-of-scope write a 403.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiliang.platform.audit.context import acting_as
+from jiliang.platform.audit.models import AuditEntry
+
+from . import models as m
+from .permissions import can_write, readable
+from .resources import BY_SLUG, NATURAL_KEYS, RESOURCES, Resource
+
+PAGE_SIZE = 50
+
+
+def _resource(slug: str) -> Resource:
+    try:
+        return BY_SLUG[slug]
+    except KeyError:
+        raise Http404(slug) from None
+
+
+def _filtered(request: HttpRequest, resource: Resource):
+    qs = readable(request.user, resource.model).select_related(*resource.select_related)
+    active = {}
+    for param, lookup in resource.filters.items():
+        value = request.GET.get(param, "").strip()
+        if not value:
+            continue
+        field = resource.model._meta.get_field(lookup.split("__")[0])
+        if isinstance(field, models.BooleanField) and "__" not in lookup:
+            value = value.lower() in {"1", "true", "yes", "on"}
+        qs = qs.filter(**{lookup: value})
+        active[param] = request.GET[param]
+    term = request.GET.get("q", "").strip()
+    if term:
+        cond = Q()
+        for f in resource.search:
+            cond |= Q(**{f"{f}__icontains": term})
+        qs = qs.filter(cond)
+    return qs, active, term
+
+
+def _filter_choices(resource: Resource) -> list[dict]:
+    """Filter widgets: a select for choice fields, a text box otherwise."""
+    out = []
+    for param, lookup in resource.filters.items():
+        field = resource.model._meta.get_field(lookup.split("__")[0])
+        choices = list(field.choices or [])
+        if isinstance(field, models.BooleanField) and "__" not in lookup:
+            choices = [("true", _("是")), ("false", _("否"))]
+        out.append({"name": param, "label": field.verbose_name, "choices": choices})
+    return out
+
+
+def _cells(obj: models.Model, names: tuple[str, ...]) -> list:
+    cells = []
+    for name in names:
+        field = obj._meta.get_field(name)
+        if field.choices:
+            cells.append(getattr(obj, f"get_{name}_display")())
+        elif isinstance(field, models.BooleanField):
+            cells.append("✔" if getattr(obj, name) else "—")
+        else:
+            value = getattr(obj, name)
+            cells.append("" if value is None else value)
+    return cells
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    counts = [
+        (r, readable(request.user, r.model).count())
+        for r in RESOURCES
+        if r.model in (m.Organisation, m.MeasurementStandard, m.Instrument, m.CalibrationEvent,
+                       m.ReferenceMaterial, m.CMC)
+    ]
+    instruments = readable(request.user, m.Instrument)
+    by_category = (
+        instruments.values("category").annotate(n=Count("id")).order_by("-n")[:12]
+        if request.user.is_authenticated
+        else []
+    )
+    overdue = (
+        readable(request.user, m.CalibrationEvent)
+        .filter(due_on__lt=today, withdrawn=False, instrument__status="in_use")
+        .count()
+        if request.user.is_authenticated
+        else None
+    )
+    return render(
+        request,
+        "home.html",
+        {"counts": counts, "by_category": list(by_category), "overdue": overdue, "today": today},
+    )
+
+
+def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
+    resource = _resource(slug)
+    qs, active, term = _filtered(request, resource)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(obj, _cells(obj, resource.columns)) for obj in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registry/list.html",
+        {
+            "resource": resource,
+            "headers": [resource.model._meta.get_field(c).verbose_name for c in resource.columns],
+            "rows": rows,
+            "page": page,
+            "filters": _filter_choices(resource),
+            "active": active,
+            "q": term,
+            "querystring": query.urlencode(),
+            "can_create": request.user.is_authenticated,
+        },
+    )
+
+
+def resource_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    resource = _resource(slug)
+    obj = get_object_or_404(readable(request.user, resource.model), pk=pk)
+    fields = [
+        (f.verbose_name, _cells(obj, (f.name,))[0])
+        for f in obj._meta.concrete_fields
+        if f.name != "id"
+    ]
+    related = []
+    if isinstance(obj, m.Instrument | m.MeasurementStandard):
+        events = readable(request.user, m.CalibrationEvent).filter(
+            **{"instrument" if isinstance(obj, m.Instrument) else "standard": obj}
+        ).select_related("performed_by")
+        related.append((_("检定/校准记录"), BY_SLUG["calibrations"], events[:50]))
+    if isinstance(obj, m.CalibrationEvent):
+        related.append((_("所用计量标准"), BY_SLUG["standards"], obj.standards_used.all()))
+    if isinstance(obj, m.Organisation):
+        related.append((_("能力范围"), BY_SLUG["scopes"], obj.scopes.all()[:50]))
+        related.append((_("计量标准"), BY_SLUG["standards"], obj.standards.all()[:50]))
+    history = AuditEntry.objects.filter(
+        model=obj._meta.label_lower, object_id=str(obj.pk)
+    )[:100]
+    return render(
+        request,
+        "registry/detail.html",
+        {
+            "resource": resource,
+            "obj": obj,
+            "fields": fields,
+            "related": related,
+            "history": history,
+            "can_edit": can_write(request.user, obj),
+        },
+    )
+
+
+class NaturalKeyField(forms.CharField):
+    """A foreign key typed as its natural key (region code, lifetime ID, …), not a huge select."""
+
+    def __init__(self, model: type[models.Model], **kwargs):
+        self.model = model
+        self.key = NATURAL_KEYS.get(model, "pk")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, models.Model):
+            return getattr(value, self.key)
+        if isinstance(value, int) and self.key != "pk":
+            obj = self.model._default_manager.filter(pk=value).first()
+            return getattr(obj, self.key) if obj else value
+        return value
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        obj = self.model._default_manager.filter(**{self.key: value}).first()
+        if obj is None:
+            raise forms.ValidationError(
+                _("未找到%(model)s “%(key)s”") % {"model": self.model._meta.verbose_name, "key": value}
+            )
+        return obj
+
+
+def _form_class(resource: Resource) -> type[forms.ModelForm]:
+    def callback(field: models.Field, **kwargs):
+        if isinstance(field, models.ForeignKey):
+            return NaturalKeyField(
+                field.related_model, label=field.verbose_name, required=not field.blank
+            )
+        if isinstance(field, models.ManyToManyField):
+            return None
+        if isinstance(field, models.DateField):
+            kwargs["widget"] = forms.DateInput(attrs={"type": "date"})
+        return field.formfield(**kwargs)
+
+    fields = [
+        f for f in resource.fields
+        if not isinstance(resource.model._meta.get_field(f), models.ManyToManyField)
+    ]
+    return forms.modelform_factory(
+        resource.model, fields=fields, formfield_callback=callback
+    )
+
+
+@login_required
+def resource_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
+    resource = _resource(slug)
+    obj = None
+    if pk is not None:
+        obj = get_object_or_404(readable(request.user, resource.model), pk=pk)
+        if not can_write(request.user, obj):
+            raise PermissionDenied(_("您无权修改此记录"))
+    form_class = _form_class(resource)
+    form = form_class(request.POST or None, instance=obj)
+    if request.method == "POST" and form.is_valid():
+        candidate = form.save(commit=False)
+        if not can_write(request.user, candidate):
+            raise PermissionDenied(_("您无权在此范围内保存记录"))
+        try:
+            with transaction.atomic(), acting_as(request.user, request.POST.get("change_reason", "")):
+                candidate.save()
+        except IntegrityError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("registry:detail", slug=slug, pk=candidate.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "registry/form.html", {"resource": resource, "form": form, "obj": obj},
+        status=status,
+    )

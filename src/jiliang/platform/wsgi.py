@@ -1,0 +1,8 @@
+"""WSGI entry point (``jiliang serve`` runs it under waitress)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiliang.platform.settings")
+application = get_wsgi_application()

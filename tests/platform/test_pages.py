@@ -1,0 +1,71 @@
+"""Pages, admin and API docs render, in Chinese and in English."""
+
+from __future__ import annotations
+
+import pytest
+
+from jiliang.platform.registry.resources import RESOURCES
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.slug)
+def test_list_and_detail_pages_render(client, world, resource):
+    client.force_login(world.users["admin"])
+    response = client.get(f"/r/{resource.slug}/")
+    assert response.status_code == 200
+    obj = resource.model.objects.first()
+    if obj is not None:
+        assert client.get(f"/r/{resource.slug}/{obj.pk}/").status_code == 200
+    assert client.get(f"/r/{resource.slug}/new/").status_code == 200
+
+
+def test_list_filter_and_search(client, world):
+    client.force_login(world.users["admin"])
+    response = client.get("/r/instruments/", {"region": "3302"})
+    assert [obj.pk for obj, _cells in response.context["rows"]] == [world.instruments["nb"].pk]
+    response = client.get("/r/instruments/", {"q": "scale hz"})
+    assert [obj.pk for obj, _cells in response.context["rows"]] == [world.instruments["hz"].pk]
+
+
+def test_language_switch(client, world):
+    home_zh = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "计量器具" in home_zh
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    home_en = client.get("/").content.decode()
+    assert "Instruments" in home_en
+    assert 'lang="en"' in home_en
+
+
+def test_unknown_resource_is_404(client, world):
+    assert client.get("/r/no-such-thing/").status_code == 404
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.slug)
+def test_admin_pages_for_every_registry_model(client, world, resource):
+    client.force_login(world.users["admin"])
+    meta = resource.model._meta
+    assert client.get(f"/admin/{meta.app_label}/{meta.model_name}/").status_code == 200
+    assert client.get(f"/admin/{meta.app_label}/{meta.model_name}/add/").status_code == 200
+
+
+def test_admin_is_closed_to_non_staff(client, world):
+    client.force_login(world.users["regulator"])
+    assert client.get("/admin/registry/instrument/").status_code == 302
+
+
+def test_openapi_docs(client, db):
+    assert client.get("/api/docs").status_code == 200
+    schema = client.get("/api/openapi.json").json()
+    assert "/api/registry/instruments" in schema["paths"]
+    assert {"get", "post"} <= set(schema["paths"]["/api/registry/instruments"])
+
+
+def test_static_assets_are_local(client, db):
+    html = client.get("/").content.decode()
+    assert "/static/vendor/htmx/htmx.min.js" in html
+    assert "http://" not in html.split("<body", 1)[0].replace("http://www.w3.org", "")
+    assert "https://" not in html.split("<body", 1)[0]
+
+
+def test_healthz(client, db):
+    assert client.get("/healthz").json() == {"status": "ok"}
