@@ -1,9 +1,13 @@
-"""Test-wide settings: each run gets its own data directory, never the developer's."""
+"""Test-wide settings (pytest-django reads DJANGO_SETTINGS_MODULE from pyproject.toml).
 
-from __future__ import annotations
+Subprocess tests pass their own ``JILIANG_DATA_DIR``; in-process tests use Django's test database
+(in memory for SQLite, ``test_<name>`` on PostgreSQL), never the data directory's database.
+"""
 
-import os
-import tempfile
+import pytest
 
-os.environ.setdefault("JILIANG_DATA_DIR", tempfile.mkdtemp(prefix="jiliang-test-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiliang.platform.settings")
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 at production strength costs ~0.3 s a user; tests only need a working hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

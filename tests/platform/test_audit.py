@@ -53,7 +53,9 @@ def test_history_endpoint_and_page(client, world):
     client.force_login(world.users["enterprise"])
     page = client.get(f"/r/instruments/{inst.pk}/")
     assert page.status_code == 200
-    assert "location" not in page.context["history"][0].changed_fields
+    history = page.context["history"]
+    assert [e.action for e in history] == ["create"]
+    assert "lifetime_id" in history[0].changed_fields
 
 
 def test_failed_write_leaves_no_audit_entry(client, world):

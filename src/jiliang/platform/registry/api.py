@@ -6,7 +6,6 @@ Per resource: ``GET /<slug>`` (filters, ``q`` search, ``limit``/``offset`` pagin
 model's ``full_clean`` (field-named 422 errors), and are attributed in the audit trail.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Any
@@ -15,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, create_model
 
@@ -250,7 +249,7 @@ def _register(resource: Resource) -> None:
         if not can_write(user, obj):
             raise HttpError(403, f"you may not create this {model._meta.verbose_name}")
         save_validated(obj, m2m, user, _reason(request))
-        return 201, serialize(obj, resource)
+        return Status(201, serialize(obj, resource))
 
     @router.patch(f"/{slug}/{{pk}}", response=out_schema, operation_id=f"update_{name}")
     def update_item(request, pk: int, payload: patch_schema):  # type: ignore[valid-type]
@@ -275,7 +274,7 @@ def _register(resource: Resource) -> None:
                 obj.delete()
         except models.ProtectedError as exc:
             raise HttpError(409, f"still referenced by {len(exc.protected_objects)} records") from None
-        return 204, None
+        return Status(204, None)
 
 
 for _resource in RESOURCES:

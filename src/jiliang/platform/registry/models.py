@@ -136,6 +136,7 @@ class Scope(SIQuantityModel):
     valid_to = models.DateField(_("有效期至"))
 
     class Meta:
+        ordering = ["organisation_id", "quantity", "id"]
         verbose_name = _("能力范围")
         verbose_name_plural = _("能力范围")
         constraints = [
@@ -207,6 +208,7 @@ class Qualification(models.Model):
     valid_to = models.DateField(_("有效期至"))
 
     class Meta:
+        ordering = ["person_id", "id"]
         verbose_name = _("资格")
         verbose_name_plural = _("资格")
         constraints = [
@@ -447,6 +449,7 @@ class CMC(SIQuantityModel):
     confidence_level = models.FloatField(_("包含概率"), default=0.95)
 
     class Meta:
+        ordering = ["provider_id", "quantity", "id"]
         verbose_name = _("校准测量能力 CMC")
         verbose_name_plural = _("校准测量能力 CMC")
         constraints = [

@@ -38,8 +38,9 @@ def si_factor_and_offset(unit: str) -> tuple[float, float, str]:
     :func:`jiliang.core.units.to_si` fix the map. Differences (uncertainties, MPEs) use only the
     factor: an uncertainty of 0.1 °C is 0.1 K, not 273.25 K.
     """
-    from jiliang.core.units import to_si
+    from jiliang.core.units import parse_dsi, to_si
 
+    parse_dsi(unit)  # the registry stores D-SI only: a pint string is refused here
     zero, si_unit = to_si(0.0, unit)
     one, _si = to_si(1.0, unit)
     return one - zero, zero, si_unit
