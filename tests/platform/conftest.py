@@ -44,7 +44,7 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
-    R = {}
+    regions = {}
     for code, name, level, parent in [
         ("330000", "浙江省", "province", None),
         ("330100", "杭州市", "city", "330000"),
@@ -52,58 +52,135 @@ def world(db) -> World:
         ("330200", "宁波市", "city", "330000"),
         ("330203", "海曙区", "county", "330200"),
     ]:
-        R[code] = m.Region.objects.create(code=code, name=name, level=level, parent=R.get(parent))
-    O = {}
-    for i, (key, kind, region) in enumerate([
-        ("nmi", "nmi", "330106"),
-        ("lab_hz", "calibration_lab", "330106"),
-        ("lab_nb", "calibration_lab", "330203"),
-        ("ent_hz", "enterprise", "330106"),
-        ("ent_nb", "enterprise", "330203"),
-        ("amr_zj", "regulator", "330106"),
-    ]):
-        O[key] = m.Organisation.objects.create(
-            code=credit(region, i + 1), name=key, kind=kind, region=R[region]
+        regions[code] = m.Region.objects.create(
+            code=code, name=name, level=level, parent=regions.get(parent)
         )
-    S = {
+    orgs = {}
+    for i, (key, kind, region) in enumerate(
+        [
+            ("nmi", "nmi", "330106"),
+            ("lab_hz", "calibration_lab", "330106"),
+            ("lab_nb", "calibration_lab", "330203"),
+            ("ent_hz", "enterprise", "330106"),
+            ("ent_nb", "enterprise", "330203"),
+            ("amr_zj", "regulator", "330106"),
+        ]
+    ):
+        orgs[key] = m.Organisation.objects.create(
+            code=credit(region, i + 1), name=key, kind=kind, region=regions[region]
+        )
+    standards = {
         "primary": m.MeasurementStandard.objects.create(
-            code="STD-P", name="mass primary", level="primary", quantity="mass", unit=r"\kilogram",
-            range_low=0, range_high=50, uncertainty=1e-6, owner=O["nmi"],
+            code="STD-P",
+            name="mass primary",
+            level="primary",
+            quantity="mass",
+            unit=r"\kilogram",
+            range_low=0,
+            range_high=50,
+            uncertainty=1e-6,
+            owner=orgs["nmi"],
         ),
         "lab_hz": m.MeasurementStandard.objects.create(
-            code="STD-HZ", name="mass working", level="public", quantity="mass",
-            unit=r"\kilogram", range_low=0, range_high=50, uncertainty=1e-3, owner=O["lab_hz"],
+            code="STD-HZ",
+            name="mass working",
+            level="public",
+            quantity="mass",
+            unit=r"\kilogram",
+            range_low=0,
+            range_high=50,
+            uncertainty=1e-3,
+            owner=orgs["lab_hz"],
         ),
     }
-    I = {}
+    instruments = {}
     for key, owner, region in [("hz", "ent_hz", "330106"), ("nb", "ent_nb", "330203")]:
-        I[key] = m.Instrument.objects.create(
-            lifetime_id=make_lifetime_id(region, "EPS", 2024, 1), category="electronic_price_scale",
-            name=f"scale {key}", quantity="mass", unit=r"\kilogram", range_low=0, range_high=30,
-            mpe=0.01, owner=O[owner], region=R[region], compulsory=True, use="trade_settlement",
+        instruments[key] = m.Instrument.objects.create(
+            lifetime_id=make_lifetime_id(region, "EPS", 2024, 1),
+            category="electronic_price_scale",
+            name=f"scale {key}",
+            quantity="mass",
+            unit=r"\kilogram",
+            range_low=0,
+            range_high=30,
+            mpe=0.01,
+            owner=orgs[owner],
+            region=regions[region],
+            compulsory=True,
+            use="trade_settlement",
         )
-    E = {
+    events = {
         "hz": m.CalibrationEvent.objects.create(
-            certificate_no="JD-HZ-1", kind="verification", instrument=I["hz"],
-            performed_by=O["lab_hz"], performed_on=dt.date(2026, 1, 10),
-            issued_on=dt.date(2026, 1, 11), due_on=dt.date(2027, 1, 9), unit=r"\kilogram",
-            result_value=10.0, result_uncertainty=0.002, conformity="pass",
+            certificate_no="JD-HZ-1",
+            kind="verification",
+            instrument=instruments["hz"],
+            performed_by=orgs["lab_hz"],
+            performed_on=dt.date(2026, 1, 10),
+            issued_on=dt.date(2026, 1, 11),
+            due_on=dt.date(2027, 1, 9),
+            unit=r"\kilogram",
+            result_value=10.0,
+            result_uncertainty=0.002,
+            conformity="pass",
         ),
         "nb": m.CalibrationEvent.objects.create(
-            certificate_no="JD-NB-1", kind="verification", instrument=I["nb"],
-            performed_by=O["lab_nb"], performed_on=dt.date(2026, 2, 10),
-            issued_on=dt.date(2026, 2, 10), due_on=dt.date(2027, 2, 9), unit=r"\kilogram",
-            result_value=10.0, result_uncertainty=0.002, conformity="pass",
+            certificate_no="JD-NB-1",
+            kind="verification",
+            instrument=instruments["nb"],
+            performed_by=orgs["lab_nb"],
+            performed_on=dt.date(2026, 2, 10),
+            issued_on=dt.date(2026, 2, 10),
+            due_on=dt.date(2027, 2, 9),
+            unit=r"\kilogram",
+            result_value=10.0,
+            result_uncertainty=0.002,
+            conformity="pass",
         ),
     }
-    E["hz"].standards_used.add(S["lab_hz"])
-    U = {
+    events["hz"].standards_used.add(standards["lab_hz"])
+    users = {
         "admin": create_user("admin", PASSWORD, "admin"),
         "regulator": create_user("regulator", PASSWORD, "regulator", region="330000"),
         "regulator_nb": create_user("regulator_nb", PASSWORD, "regulator", region="330200"),
         "inspector": create_user("inspector", PASSWORD, "inspector", region="330100"),
-        "lab": create_user("lab", PASSWORD, "lab_staff", organisation=O["lab_hz"].code),
-        "enterprise": create_user("enterprise", PASSWORD, "enterprise", organisation=O["ent_hz"].code),
+        "lab": create_user("lab", PASSWORD, "lab_staff", organisation=orgs["lab_hz"].code),
+        "enterprise": create_user(
+            "enterprise", PASSWORD, "enterprise", organisation=orgs["ent_hz"].code
+        ),
     }
-    T = {role: ApiToken.issue(user, "test")[1] for role, user in U.items()}
-    return World(R, O, S, I, E, U, T)
+    tokens = {role: ApiToken.issue(user, "test")[1] for role, user in users.items()}
+    return World(regions, orgs, standards, instruments, events, users, tokens)
+
+
+@pytest.fixture
+def audit_triggers_lifted(transactional_db, request):
+    """For transactional tests: lift the append-only triggers before the table flush.
+
+    The flush after a transactional test deletes every row, which SQLite's append-only trigger
+    rightly refuses. This fixture drops the triggers at teardown (before the flush), and the
+    ``pytest_runtest_teardown`` hook below puts them back once the flush is done.
+    """
+    request.node.stash[_RESTORE_TRIGGERS] = True
+    yield
+    from django.db import connection
+
+    from jiliang.platform.audit import triggers
+
+    triggers.drop(connection)
+
+
+_RESTORE_TRIGGERS = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    if item.stash.get(_RESTORE_TRIGGERS, False):
+        from django.db import connection
+        from pytest_django.plugin import blocking_manager_key
+
+        from jiliang.platform.audit import triggers
+
+        with item.config.stash[blocking_manager_key].unblock():
+            triggers.install(connection)
+    return result

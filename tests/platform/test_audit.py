@@ -18,8 +18,10 @@ def entries_for(obj):
 def test_api_change_is_attributed_with_reason_and_diff(client, world):
     inst = world.instruments["hz"]
     response = client.patch(
-        f"/api/registry/instruments/{inst.pk}", data=json.dumps({"location": "stall 9"}),
-        content_type="application/json", HTTP_X_CHANGE_REASON="moved by owner",
+        f"/api/registry/instruments/{inst.pk}",
+        data=json.dumps({"location": "stall 9"}),
+        content_type="application/json",
+        HTTP_X_CHANGE_REASON="moved by owner",
         **world.auth("enterprise"),
     )
     assert response.status_code == 200
@@ -47,7 +49,9 @@ def test_create_delete_and_m2m_are_recorded(client, world):
 
 def test_history_endpoint_and_page(client, world):
     inst = world.instruments["hz"]
-    response = client.get(f"/api/registry/instruments/{inst.pk}/history", **world.auth("enterprise"))
+    response = client.get(
+        f"/api/registry/instruments/{inst.pk}/history", **world.auth("enterprise")
+    )
     assert response.status_code == 200
     assert [e["action"] for e in response.json()] == ["create"]
     client.force_login(world.users["enterprise"])
@@ -62,7 +66,9 @@ def test_failed_write_leaves_no_audit_entry(client, world):
     count = AuditEntry.objects.count()
     client.patch(
         f"/api/registry/instruments/{world.instruments['hz'].pk}",
-        data=json.dumps({"mpe": -5}), content_type="application/json", **world.auth("enterprise"),
+        data=json.dumps({"mpe": -5}),
+        content_type="application/json",
+        **world.auth("enterprise"),
     )
     assert AuditEntry.objects.count() == count
 

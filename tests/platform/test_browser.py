@@ -21,24 +21,33 @@ if CHROMIUM is None and os.environ.get("JILIANG_REQUIRE_BROWSER") != "1":
 
 
 @pytest.fixture
-def page():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def page(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+    # itself are synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM, "JILIANG_REQUIRE_BROWSER=1 but Chromium is not installed"
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         context = browser.new_context(locale="zh-CN")
         yield context.new_page()
         browser.close()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_login_list_open_and_switch_language(live_server, page, world, tmp_path):
+def test_login_list_open_and_switch_language(
+    live_server, audit_triggers_lifted, page, world, tmp_path
+):
     from .conftest import PASSWORD
 
     page.goto(f"{live_server.url}/login/")

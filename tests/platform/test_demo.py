@@ -23,8 +23,11 @@ DIGEST = (
 
 
 def run(args, data_dir):
-    env = {**os.environ, "JILIANG_DATA_DIR": str(data_dir),
-           "DJANGO_SETTINGS_MODULE": "jiliang.platform.settings"}
+    env = {
+        **os.environ,
+        "JILIANG_DATA_DIR": str(data_dir),
+        "DJANGO_SETTINGS_MODULE": "jiliang.platform.settings",
+    }
     env.pop("JILIANG_DATABASE_URL", None)
     return subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
 
@@ -34,8 +37,19 @@ def test_demo_cli_is_deterministic(tmp_path):
     digests = []
     for name in ("a", "b"):
         result = run(
-            [sys.executable, "-m", "jiliang", "demo", "--no-serve", "--size", "400", "--seed", "7",
-             "--data-dir", str(tmp_path / name)],
+            [
+                sys.executable,
+                "-m",
+                "jiliang",
+                "demo",
+                "--no-serve",
+                "--size",
+                "400",
+                "--seed",
+                "7",
+                "--data-dir",
+                str(tmp_path / name),
+            ],
             tmp_path / name,
         )
         assert result.returncode == 0, result.stdout + result.stderr
@@ -44,8 +58,19 @@ def test_demo_cli_is_deterministic(tmp_path):
     assert digests[0] == digests[1]
     assert digests[0].split()[1] == "400"
     other = run(
-        [sys.executable, "-m", "jiliang", "demo", "--no-serve", "--size", "400", "--seed", "8",
-         "--data-dir", str(tmp_path / "c")],
+        [
+            sys.executable,
+            "-m",
+            "jiliang",
+            "demo",
+            "--no-serve",
+            "--size",
+            "400",
+            "--seed",
+            "8",
+            "--data-dir",
+            str(tmp_path / "c"),
+        ],
         tmp_path / "c",
     )
     assert other.returncode == 0

@@ -18,10 +18,24 @@ ROLES = ["admin", "regulator", "regulator_nb", "inspector", "lab", "enterprise",
 
 # Expected number of visible records per role (public standards: everyone sees both).
 VISIBLE = {
-    "instruments": {"admin": 2, "regulator": 2, "regulator_nb": 1, "inspector": 1, "lab": 0,
-                    "enterprise": 1, "anon": 0},
-    "calibrations": {"admin": 2, "regulator": 2, "regulator_nb": 1, "inspector": 1, "lab": 1,
-                     "enterprise": 1, "anon": 0},
+    "instruments": {
+        "admin": 2,
+        "regulator": 2,
+        "regulator_nb": 1,
+        "inspector": 1,
+        "lab": 0,
+        "enterprise": 1,
+        "anon": 0,
+    },
+    "calibrations": {
+        "admin": 2,
+        "regulator": 2,
+        "regulator_nb": 1,
+        "inspector": 1,
+        "lab": 1,
+        "enterprise": 1,
+        "anon": 0,
+    },
     "standards": {r: 2 for r in ROLES},
     "organisations": {r: 6 for r in ROLES},
 }
@@ -45,19 +59,34 @@ def test_list_is_scoped(client, world, role, slug):
 def new_instrument(world, owner: str, region: str, seq: int = 9) -> dict:
     return {
         "lifetime_id": make_lifetime_id(region, "EPS", 2026, seq),
-        "category": "electronic_price_scale", "name": "new scale", "quantity": "mass",
-        "unit": r"\kilogram", "range_low": 0, "range_high": 15, "mpe": 0.005,
-        "owner": world.orgs[owner].code, "region": region,
+        "category": "electronic_price_scale",
+        "name": "new scale",
+        "quantity": "mass",
+        "unit": r"\kilogram",
+        "range_low": 0,
+        "range_high": 15,
+        "mpe": 0.005,
+        "owner": world.orgs[owner].code,
+        "region": region,
     }
 
 
-CREATE_OWN = {"admin": 201, "regulator": 403, "regulator_nb": 403, "inspector": 403, "lab": 403,
-              "enterprise": 201, "anon": 401}
+CREATE_OWN = {
+    "admin": 201,
+    "regulator": 403,
+    "regulator_nb": 403,
+    "inspector": 403,
+    "lab": 403,
+    "enterprise": 201,
+    "anon": 401,
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_create_instrument_for_hangzhou_enterprise(client, world, role):
-    response = api(client, world, role, "post", "instruments", new_instrument(world, "ent_hz", "330106"))
+    response = api(
+        client, world, role, "post", "instruments", new_instrument(world, "ent_hz", "330106")
+    )
     assert response.status_code == CREATE_OWN[role], response.content
 
 
@@ -66,8 +95,15 @@ def test_enterprise_cannot_create_for_another_owner(client, world):
     assert api(client, world, "enterprise", "post", "instruments", body).status_code == 403
 
 
-PATCH_HZ = {"admin": 200, "regulator": 403, "regulator_nb": 404, "inspector": 403, "lab": 404,
-            "enterprise": 200, "anon": 401}
+PATCH_HZ = {
+    "admin": 200,
+    "regulator": 403,
+    "regulator_nb": 404,
+    "inspector": 403,
+    "lab": 404,
+    "enterprise": 200,
+    "anon": 401,
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -85,8 +121,15 @@ def test_enterprise_cannot_move_own_instrument_to_another_owner(client, world):
     assert world.instruments["hz"].owner == world.orgs["ent_hz"]
 
 
-PATCH_EVENT = {"admin": 200, "regulator": 403, "regulator_nb": 404, "inspector": 403, "lab": 200,
-               "enterprise": 403, "anon": 401}
+PATCH_EVENT = {
+    "admin": 200,
+    "regulator": 403,
+    "regulator_nb": 404,
+    "inspector": 403,
+    "lab": 200,
+    "enterprise": 403,
+    "anon": 401,
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -96,8 +139,15 @@ def test_patch_calibration_event(client, world, role):
     assert response.status_code == PATCH_EVENT[role], response.content
 
 
-DELETE_EVENT = {"admin": 204, "regulator": 403, "regulator_nb": 404, "inspector": 403, "lab": 204,
-                "enterprise": 403, "anon": 401}
+DELETE_EVENT = {
+    "admin": 204,
+    "regulator": 403,
+    "regulator_nb": 404,
+    "inspector": 403,
+    "lab": 204,
+    "enterprise": 403,
+    "anon": 401,
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -107,13 +157,25 @@ def test_delete_calibration_event(client, world, role):
     assert response.status_code == DELETE_EVENT[role], response.content
 
 
-ORG_IN_NINGBO = {"admin": 201, "regulator": 201, "regulator_nb": 201, "inspector": 403, "lab": 403,
-                 "enterprise": 403, "anon": 401}
+ORG_IN_NINGBO = {
+    "admin": 201,
+    "regulator": 201,
+    "regulator_nb": 201,
+    "inspector": 403,
+    "lab": 403,
+    "enterprise": 403,
+    "anon": 401,
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_create_organisation_in_ningbo(client, world, role):
-    body = {"code": credit("330203", 77), "name": "新企业", "kind": "enterprise", "region": "330203"}
+    body = {
+        "code": credit("330203", 77),
+        "name": "新企业",
+        "kind": "enterprise",
+        "region": "330203",
+    }
     response = api(client, world, role, "post", "organisations", body)
     assert response.status_code == ORG_IN_NINGBO[role], response.content
 
@@ -123,8 +185,15 @@ def test_ningbo_regulator_cannot_create_in_hangzhou(client, world):
     assert api(client, world, "regulator_nb", "post", "organisations", body).status_code == 403
 
 
-REGION_CREATE = {"admin": 201, "regulator": 403, "regulator_nb": 403, "inspector": 403, "lab": 403,
-                 "enterprise": 403, "anon": 401}
+REGION_CREATE = {
+    "admin": 201,
+    "regulator": 403,
+    "regulator_nb": 403,
+    "inspector": 403,
+    "lab": 403,
+    "enterprise": 403,
+    "anon": 401,
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -133,8 +202,15 @@ def test_create_region(client, world, role):
     assert api(client, world, role, "post", "regions", body).status_code == REGION_CREATE[role]
 
 
-DETAIL_PAGE_NB = {"admin": 200, "regulator": 200, "regulator_nb": 200, "inspector": 404, "lab": 404,
-                  "enterprise": 404, "anon": 404}
+DETAIL_PAGE_NB = {
+    "admin": 200,
+    "regulator": 200,
+    "regulator_nb": 200,
+    "inspector": 404,
+    "lab": 404,
+    "enterprise": 404,
+    "anon": 404,
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -168,7 +244,8 @@ def test_session_write_requires_csrf(world):
     client.force_login(world.users["enterprise"])
     response = client.patch(
         f"/api/registry/instruments/{world.instruments['hz'].pk}",
-        data=json.dumps({"location": "x"}), content_type="application/json",
+        data=json.dumps({"location": "x"}),
+        content_type="application/json",
     )
     assert response.status_code in (401, 403)
     world.instruments["hz"].refresh_from_db()

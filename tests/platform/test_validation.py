@@ -13,7 +13,9 @@ from jiliang.platform.registry import models as m
 
 def post(client, world, path, body, role="admin"):
     return client.post(
-        f"/api/registry/{path}", data=json.dumps(body), content_type="application/json",
+        f"/api/registry/{path}",
+        data=json.dumps(body),
+        content_type="application/json",
         **world.auth(role),
     )
 
@@ -25,9 +27,15 @@ def error_fields(response) -> set[str]:
 def instrument(world, **override) -> dict:
     body = {
         "lifetime_id": make_lifetime_id("330106", "EPS", 2026, 42),
-        "category": "electronic_price_scale", "name": "scale", "quantity": "mass",
-        "unit": r"\kilogram", "range_low": 0, "range_high": 15, "mpe": 0.005,
-        "owner": world.orgs["ent_hz"].code, "region": "330106",
+        "category": "electronic_price_scale",
+        "name": "scale",
+        "quantity": "mass",
+        "unit": r"\kilogram",
+        "range_low": 0,
+        "range_high": 15,
+        "mpe": 0.005,
+        "owner": world.orgs["ent_hz"].code,
+        "region": "330106",
     }
     body.update(override)
     return body
@@ -35,12 +43,18 @@ def instrument(world, **override) -> dict:
 
 def event(world, **override) -> dict:
     body = {
-        "certificate_no": "JD-NEW-1", "kind": "verification",
+        "certificate_no": "JD-NEW-1",
+        "kind": "verification",
         "instrument": world.instruments["hz"].lifetime_id,
         "standards_used": [world.standards["lab_hz"].code],
-        "performed_by": world.orgs["lab_hz"].code, "performed_on": "2026-03-01",
-        "issued_on": "2026-03-02", "due_on": "2027-02-28", "unit": r"\kilogram",
-        "result_value": 10.0, "result_uncertainty": 0.002, "conformity": "pass",
+        "performed_by": world.orgs["lab_hz"].code,
+        "performed_on": "2026-03-01",
+        "issued_on": "2026-03-02",
+        "due_on": "2027-02-28",
+        "unit": r"\kilogram",
+        "result_value": 10.0,
+        "result_uncertainty": 0.002,
+        "conformity": "pass",
     }
     body.update(override)
     return body
@@ -107,8 +121,14 @@ def test_valid_event_is_stored_in_si_with_original_unit(client, world):
 
 
 def test_celsius_uncertainty_converts_without_offset(client, world):
-    body = instrument(world, quantity="temperature", unit=r"\degreecelsius", range_low=-20,
-                      range_high=100, mpe=0.5)
+    body = instrument(
+        world,
+        quantity="temperature",
+        unit=r"\degreecelsius",
+        range_low=-20,
+        range_high=100,
+        mpe=0.5,
+    )
     response = post(client, world, "instruments", body)
     assert response.status_code == 201, response.content
     data = response.json()
@@ -131,10 +151,18 @@ def test_form_rejects_bad_input_naming_the_field(client, world):
     client.force_login(world.users["enterprise"])
     pk = world.instruments["hz"].pk
     data = {
-        "lifetime_id": world.instruments["hz"].lifetime_id, "category": "electronic_price_scale",
-        "name": "scale", "quantity": "mass", "unit": r"\kilogram", "range_low": "0",
-        "range_high": "30", "mpe": "-1", "owner": world.orgs["ent_hz"].code, "region": "330106",
-        "status": "in_use", "use": "trade_settlement",
+        "lifetime_id": world.instruments["hz"].lifetime_id,
+        "category": "electronic_price_scale",
+        "name": "scale",
+        "quantity": "mass",
+        "unit": r"\kilogram",
+        "range_low": "0",
+        "range_high": "30",
+        "mpe": "-1",
+        "owner": world.orgs["ent_hz"].code,
+        "region": "330106",
+        "status": "in_use",
+        "use": "trade_settlement",
     }
     response = client.post(f"/r/instruments/{pk}/edit/", data)
     assert response.status_code == 400

@@ -37,7 +37,9 @@ SUBCOMMANDS = {
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Data directory (default: $JILIANG_DATA_DIR or ./jiliang-data)."),
+    typer.Option(
+        "--data-dir", help="Data directory (default: $JILIANG_DATA_DIR or ./jiliang-data)."
+    ),
 ]
 
 
@@ -150,7 +152,9 @@ def demo(
     size: Annotated[
         int, typer.Option(help="Number of instruments (up to 1 000 000).", min=100, max=1_000_000)
     ] = 20_000,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed builds the same region.")] = 2035,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed builds the same region.")
+    ] = 2035,
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the platform when built.")
     ] = True,

@@ -1,4 +1,4 @@
-"""Identifiers: instrument lifetime IDs (计量器具识别编码 style) with an ISO/IEC 7064 check character.
+"""Identifiers: lifetime IDs (计量器具识别编码 style) with an ISO/IEC 7064 check character.
 
 Format: ``RRRRRR-CCC-YYYY-NNNNNNN-X`` where ``RRRRRR`` is the GB/T 2260 code of the region where the
 instrument was first filed, ``CCC`` a three-letter category code, ``YYYY`` the year of filing,

@@ -78,41 +78,184 @@ class Category:
 
 
 CATEGORIES = [
-    Category("fuel_dispenser", "FDP", "燃油加油机", "volume", r"\litre", 0, 100, 0.3, "0.3 级",
-             "trade_settlement", 0.08, ("station",), 6),
-    Category("taximeter", "TXM", "出租汽车计价器", "distance", r"\kilo\metre", 0, 1000, 4.0,
-             "±4 %", "trade_settlement", 0.05, ("taxi",), 12),
-    Category("electronic_price_scale", "EPS", "电子计价秤", "mass", r"\kilogram", 0, 30, 0.01,
-             "III 级", "trade_settlement", 0.25, ("market",), 12),
-    Category("electricity_meter", "ELM", "电能表", "electrical_energy",
-             r"\kilo\watt\hour", 0, 100_000, 200.0, "2 级", "trade_settlement", 0.22,
-             ("utility",), 96),
-    Category("water_meter", "WTM", "水表", "volume", r"\metre\tothe{3}", 0, 10_000, 20.0,
-             "2 级", "trade_settlement", 0.14, ("utility",), 72),
-    Category("gas_meter", "GSM", "膜式燃气表", "volume", r"\metre\tothe{3}", 0, 10_000, 15.0,
-             "1.5 级", "trade_settlement", 0.08, ("utility",), 120),
-    Category("sphygmomanometer", "SPM", "血压计", "pressure", r"\kilo\pascal", 0, 40, 0.4,
-             "±0.4 kPa", "medical_care", 0.07, ("hospital",), 12),
-    Category("breath_alcohol_analyser", "BAA", "呼出气体酒精含量检测仪", "concentration",
-             r"\milli\gram\per\litre", 0, 2, 0.02, "±0.020 mg/L", "safety_protection", 0.02,
-             ("police",), 12),
-    Category("sound_level_meter", "SLM", "声级计", "sound_pressure_level", r"\decibel", 30, 130,
-             0.7, "1 级", "environmental_monitoring", 0.02, ("environment",), 12),
-    Category("pressure_gauge", "PGA", "压力表", "pressure", r"\mega\pascal", 0, 2.5, 0.04,
-             "1.6 级", "safety_protection", 0.07, ("factory",), 6),
+    Category(
+        "fuel_dispenser",
+        "FDP",
+        "燃油加油机",
+        "volume",
+        r"\litre",
+        0,
+        100,
+        0.3,
+        "0.3 级",
+        "trade_settlement",
+        0.08,
+        ("station",),
+        6,
+    ),
+    Category(
+        "taximeter",
+        "TXM",
+        "出租汽车计价器",
+        "distance",
+        r"\kilo\metre",
+        0,
+        1000,
+        4.0,
+        "±4 %",
+        "trade_settlement",
+        0.05,
+        ("taxi",),
+        12,
+    ),
+    Category(
+        "electronic_price_scale",
+        "EPS",
+        "电子计价秤",
+        "mass",
+        r"\kilogram",
+        0,
+        30,
+        0.01,
+        "III 级",
+        "trade_settlement",
+        0.25,
+        ("market",),
+        12,
+    ),
+    Category(
+        "electricity_meter",
+        "ELM",
+        "电能表",
+        "electrical_energy",
+        r"\kilo\watt\hour",
+        0,
+        100_000,
+        200.0,
+        "2 级",
+        "trade_settlement",
+        0.22,
+        ("utility",),
+        96,
+    ),
+    Category(
+        "water_meter",
+        "WTM",
+        "水表",
+        "volume",
+        r"\metre\tothe{3}",
+        0,
+        10_000,
+        20.0,
+        "2 级",
+        "trade_settlement",
+        0.14,
+        ("utility",),
+        72,
+    ),
+    Category(
+        "gas_meter",
+        "GSM",
+        "膜式燃气表",
+        "volume",
+        r"\metre\tothe{3}",
+        0,
+        10_000,
+        15.0,
+        "1.5 级",
+        "trade_settlement",
+        0.08,
+        ("utility",),
+        120,
+    ),
+    Category(
+        "sphygmomanometer",
+        "SPM",
+        "血压计",
+        "pressure",
+        r"\kilo\pascal",
+        0,
+        40,
+        0.4,
+        "±0.4 kPa",
+        "medical_care",
+        0.07,
+        ("hospital",),
+        12,
+    ),
+    Category(
+        "breath_alcohol_analyser",
+        "BAA",
+        "呼出气体酒精含量检测仪",
+        "concentration",
+        r"\milli\gram\per\litre",
+        0,
+        2,
+        0.02,
+        "±0.020 mg/L",
+        "safety_protection",
+        0.02,
+        ("police",),
+        12,
+    ),
+    Category(
+        "sound_level_meter",
+        "SLM",
+        "声级计",
+        "sound_pressure_level",
+        r"\decibel",
+        30,
+        130,
+        0.7,
+        "1 级",
+        "environmental_monitoring",
+        0.02,
+        ("environment",),
+        12,
+    ),
+    Category(
+        "pressure_gauge",
+        "PGA",
+        "压力表",
+        "pressure",
+        r"\mega\pascal",
+        0,
+        2.5,
+        0.04,
+        "1.6 级",
+        "safety_protection",
+        0.07,
+        ("factory",),
+        6,
+    ),
 ]
 
 # Expanded uncertainty of the primary standard for each quantity, relative to range top.
 PRIMARY_REL_U = {
-    "volume": 2e-5, "distance": 1e-5, "mass": 5e-8, "electrical_energy": 2e-5,
-    "pressure": 2e-5, "concentration": 5e-4, "sound_pressure_level": 5e-4,
+    "volume": 2e-5,
+    "distance": 1e-5,
+    "mass": 5e-8,
+    "electrical_energy": 2e-5,
+    "pressure": 2e-5,
+    "concentration": 5e-4,
+    "sound_pressure_level": 5e-4,
 }
-LEVEL_FACTOR = {"primary": 1.0, "national": 3.0, "public": 20.0, "department": 30.0,
-                "enterprise": 60.0}
+LEVEL_FACTOR = {
+    "primary": 1.0,
+    "national": 3.0,
+    "public": 20.0,
+    "department": 30.0,
+    "enterprise": 60.0,
+}
 ENTERPRISE_KINDS = {
-    "station": ("加油站", 0.22), "taxi": ("出租汽车有限公司", 0.08), "market": ("农贸市场", 0.3),
-    "utility": ("公用事业公司", 0.1), "hospital": ("医院", 0.12), "police": ("交警大队", 0.06),
-    "environment": ("环境监测站", 0.05), "factory": ("制造有限公司", 0.07),
+    "station": ("加油站", 0.22),
+    "taxi": ("出租汽车有限公司", 0.08),
+    "market": ("农贸市场", 0.3),
+    "utility": ("公用事业公司", 0.1),
+    "hospital": ("医院", 0.12),
+    "police": ("交警大队", 0.06),
+    "environment": ("环境监测站", 0.05),
+    "factory": ("制造有限公司", 0.07),
 }
 
 
@@ -136,8 +279,11 @@ def _si(unit: str) -> tuple[float, float, str]:
 
 
 def _credit_code(rng: np.random.Generator, region: str, kind_digit: str) -> str:
-    body = kind_digit + "1" + region + "".join(
-        "0123456789ABCDEFGHJKLMNPQRTUWXY"[i] for i in rng.integers(0, 31, 9)
+    body = (
+        kind_digit
+        + "1"
+        + region
+        + "".join("0123456789ABCDEFGHJKLMNPQRTUWXY"[i] for i in rng.integers(0, 31, 9))
     )
     return body + credit_code_check(body)
 
@@ -183,7 +329,10 @@ class _Builder:
         by_code: dict[str, m.Region] = {}
         for code, name, name_en, level, parent in REGIONS:
             by_code[code] = m.Region.objects.create(
-                code=code, name=name, name_en=name_en, level=level,
+                code=code,
+                name=name,
+                name_en=name_en,
+                level=level,
                 parent=by_code.get(parent) if parent else None,
             )
         self.counts["regions"] = len(by_code)
@@ -195,31 +344,82 @@ class _Builder:
 
         def add(kind_key: str, kind: str, name: str, name_en: str, region: str, digit: str):
             org = m.Organisation(
-                code=_credit_code(rng, region, digit), name=name, name_en=name_en, kind=kind,
+                code=_credit_code(rng, region, digit),
+                name=name,
+                name_en=name_en,
+                kind=kind,
                 region=regions[region],
             )
             orgs.setdefault(kind_key, []).append(org)
             return org
 
-        add("nmi", "nmi", "中国计量科学研究院", "National Institute of Metrology, China", "110105", "1")
-        add("provincial", "statutory", "浙江省计量科学研究院", "Zhejiang Institute of Metrology",
-            "330106", "1")
+        add(
+            "nmi",
+            "nmi",
+            "中国计量科学研究院",
+            "National Institute of Metrology, China",
+            "110105",
+            "1",
+        )
+        add(
+            "provincial",
+            "statutory",
+            "浙江省计量科学研究院",
+            "Zhejiang Institute of Metrology",
+            "330106",
+            "1",
+        )
         add("regulator", "regulator", "浙江省市场监督管理局", "Zhejiang AMR", "330106", "1")
         for city, name in CITIES.items():
             county = next(c for c in COUNTIES if c.startswith(city[:4]))
-            add("city_institute", "statutory", f"{name}计量检定测试院",
-                f"{regions[city].name_en} Institute of Metrology", county, "1")
-            add("regulator", "regulator", f"{name}市场监督管理局", f"{regions[city].name_en} AMR",
-                county, "1")
+            add(
+                "city_institute",
+                "statutory",
+                f"{name}计量检定测试院",
+                f"{regions[city].name_en} Institute of Metrology",
+                county,
+                "1",
+            )
+            add(
+                "regulator",
+                "regulator",
+                f"{name}市场监督管理局",
+                f"{regions[city].name_en} AMR",
+                county,
+                "1",
+            )
         for county in COUNTIES:
-            add("county_institute", "authorised", f"{regions[county].name}计量检定所",
-                f"{regions[county].name_en} Verification Station", county, "1")
-        lab_names = ["精测", "华准", "正源", "衡信", "标达", "中测", "科量", "信诚", "海准", "东方计量"]
+            add(
+                "county_institute",
+                "authorised",
+                f"{regions[county].name}计量检定所",
+                f"{regions[county].name_en} Verification Station",
+                county,
+                "1",
+            )
+        lab_names = [
+            "精测",
+            "华准",
+            "正源",
+            "衡信",
+            "标达",
+            "中测",
+            "科量",
+            "信诚",
+            "海准",
+            "东方计量",
+        ]
         for i in range(20):
             county = COUNTIES[i % len(COUNTIES)]
-            add("lab", "calibration_lab",
-                f"{regions[county[:4] + '00'].name}{lab_names[i % 10]}校准检测有限公司{i // 10 + 1}号",
-                f"Calibration Lab {i + 1}", county, "9")
+            add(
+                "lab",
+                "calibration_lab",
+                f"{regions[county[:4] + '00'].name}{lab_names[i % 10]}"
+                f"校准检测有限公司{i // 10 + 1}号",
+                f"Calibration Lab {i + 1}",
+                county,
+                "9",
+            )
         kinds = list(ENTERPRISE_KINDS)
         weights = np.array([ENTERPRISE_KINDS[k][1] for k in kinds])
         drawn = rng.choice(len(kinds), size=100, p=weights / weights.sum())
@@ -227,8 +427,14 @@ class _Builder:
             kind_key = kinds[int(k)]
             county = COUNTIES[int(rng.integers(0, len(COUNTIES)))]
             suffix = ENTERPRISE_KINDS[kind_key][0]
-            add(f"ent:{kind_key}", "enterprise", f"{regions[county].name}第{i + 1}{suffix}",
-                f"Enterprise {i + 1}", county, "9")
+            add(
+                f"ent:{kind_key}",
+                "enterprise",
+                f"{regions[county].name}第{i + 1}{suffix}",
+                f"Enterprise {i + 1}",
+                county,
+                "9",
+            )
         all_orgs = [o for group in orgs.values() for o in group]
         m.Organisation.objects.bulk_create(all_orgs, batch_size=BATCH)
         self.counts["organisations"] = len(all_orgs)
@@ -246,12 +452,18 @@ class _Builder:
                     rel = PRIMARY_REL_U[quantity] * (3 if key == "nmi" else 20)
                     scope = m.Scope(
                         organisation=org,
-                        kind="statutory" if key in ("provincial", "city_institute") else (
-                            "authorisation" if key == "county_institute" else "accreditation"),
-                        quantity=quantity, unit=unit, range_low=low, range_high=high,
-                        uncertainty=rel * (high or 1), k=2.0,
+                        kind="statutory"
+                        if key in ("provincial", "city_institute")
+                        else ("authorisation" if key == "county_institute" else "accreditation"),
+                        quantity=quantity,
+                        unit=unit,
+                        range_low=low,
+                        range_high=high,
+                        uncertainty=rel * (high or 1),
+                        k=2.0,
                         reference=f"SC-{org.pk}-{quantity}",
-                        valid_from=dt.date(2022, 1, 1), valid_to=dt.date(2027, 12, 31),
+                        valid_from=dt.date(2022, 1, 1),
+                        valid_to=dt.date(2027, 12, 31),
                     )
                     _fill_model_si(scope)
                     scopes.append(scope)
@@ -274,23 +486,32 @@ class _Builder:
             "department": orgs["lab"],
             "enterprise": orgs["ent:utility"] + orgs["ent:factory"] + orgs["lab"][:5],
         }
+        quantity_names = dict(m.QUANTITY_CHOICES)
+        level_names = {"primary": "基准", "national": "国家标准"}
         per_level = {"primary": 1, "national": 2, "public": 22, "department": 8, "enterprise": 8}
         seq = 0
         for quantity, cat in sorted(quantities.items()):
             for level, n in per_level.items():
+                national = level in ("primary", "national")
                 for i in range(n):
                     owner = holders[level][i % len(holders[level])]
                     rel = PRIMARY_REL_U[quantity] * LEVEL_FACTOR[level] * (1 + 0.3 * rng.random())
                     seq += 1
                     valid_from = dt.date(2022, 1, 1) + dt.timedelta(days=int(rng.integers(0, 700)))
                     std = m.MeasurementStandard(
-                        code=f"[{2022 + seq % 4}]{'国' if level in ('primary', 'national') else '浙'}"
+                        code=f"[{2022 + seq % 4}]{'国' if national else '浙'}"
                         f"量标{level[:3].upper()}证字第{seq:04d}号",
-                        name=f"{cat.name}检定装置" if level not in ("primary", "national")
-                        else f"{dict(m.QUANTITY_CHOICES)[quantity]}{'基准' if level == 'primary' else '国家标准'}",
-                        level=level, quantity=quantity, unit=cat.unit,
-                        range_low=cat.low, range_high=cat.high,
-                        uncertainty=float(f"{rel * (cat.high or 1):.2g}"), k=2.0, owner=owner,
+                        name=f"{quantity_names[quantity]}{level_names[level]}"
+                        if national
+                        else f"{cat.name}检定装置",
+                        level=level,
+                        quantity=quantity,
+                        unit=cat.unit,
+                        range_low=cat.low,
+                        range_high=cat.high,
+                        uncertainty=float(f"{rel * (cat.high or 1):.2g}"),
+                        k=2.0,
+                        owner=owner,
                         status="active" if rng.random() > 0.03 else "suspended",
                         certificate_no=f"CS-{seq:05d}",
                         certificate_valid_from=valid_from,
@@ -306,8 +527,12 @@ class _Builder:
     def standard_calibrations(self, orgs, standards) -> None:
         """Each non-primary standard calibrated yearly against a standard one level up."""
         rng = self.rng
-        upper = {"national": "primary", "public": "national", "department": "public",
-                 "enterprise": "public"}
+        upper = {
+            "national": "primary",
+            "public": "national",
+            "department": "public",
+            "enterprise": "public",
+        }
         events, links = [], []
         for level, parent_level in upper.items():
             for quantity, stds in standards.get(level, {}).items():
@@ -315,14 +540,22 @@ class _Builder:
                 for std in stds:
                     parent = parents[int(rng.integers(0, len(parents)))]
                     for year_back in (1, 0):
-                        performed = TODAY - dt.timedelta(days=365 * year_back + int(rng.integers(20, 300)))
+                        performed = TODAY - dt.timedelta(
+                            days=365 * year_back + int(rng.integers(20, 300))
+                        )
                         due = performed + dt.timedelta(days=365)
                         ev = m.CalibrationEvent(
-                            certificate_no=self._cert_no("JZ", performed.year), kind="calibration",
-                            standard=std, performed_by=parent.owner, performed_on=performed,
-                            issued_on=performed + dt.timedelta(days=3), due_on=due,
-                            result_value=std.range_high, unit=std.unit,
-                            result_uncertainty=float(f"{std.uncertainty * 0.5:.2g}"), k=2.0,
+                            certificate_no=self._cert_no("JZ", performed.year),
+                            kind="calibration",
+                            standard=std,
+                            performed_by=parent.owner,
+                            performed_on=performed,
+                            issued_on=performed + dt.timedelta(days=3),
+                            due_on=due,
+                            result_value=std.range_high,
+                            unit=std.unit,
+                            result_uncertainty=float(f"{std.uncertainty * 0.5:.2g}"),
+                            k=2.0,
                             conformity="none",
                         )
                         _fill_model_si(ev)
@@ -331,8 +564,10 @@ class _Builder:
         m.CalibrationEvent.objects.bulk_create(events, batch_size=BATCH)
         through = m.CalibrationEvent.standards_used.through
         through.objects.bulk_create(
-            [through(calibrationevent_id=e.pk, measurementstandard_id=s.pk)
-             for e, s in zip(events, links, strict=True)],
+            [
+                through(calibrationevent_id=e.pk, measurementstandard_id=s.pk)
+                for e, s in zip(events, links, strict=True)
+            ],
             batch_size=BATCH,
         )
         self.counts["standard calibrations"] = len(events)
@@ -350,21 +585,38 @@ class _Builder:
         seq_by_key: dict[tuple[str, str], int] = {}
         for i in range(n):
             cat = CATEGORIES[int(cat_idx[i])]
-            owners = [o for k in cat.owner_kinds for o in orgs.get(f"ent:{k}", [])] or orgs["ent:market"]
+            owners = [o for k in cat.owner_kinds for o in orgs.get(f"ent:{k}", [])] or orgs[
+                "ent:market"
+            ]
             owner = owners[int(owner_pick[i]) % len(owners)]
             region_code = owner.region.code
             installed = TODAY - dt.timedelta(days=int(install_days[i]))
             key = (region_code, cat.code)
             seq_by_key[key] = seq_by_key.get(key, 0) + 1
             inst = m.Instrument(
-                lifetime_id=make_lifetime_id(region_code, cat.code, installed.year, seq_by_key[key]),
-                category=cat.slug, name=cat.name, model_name=f"{cat.code}-{100 + i % 7 * 10}",
-                serial=f"SN{i:08d}", manufacturer=["杭州", "宁波", "上海", "深圳"][i % 4] + "仪器有限公司",
-                quantity=cat.quantity, unit=cat.unit, range_low=cat.low, range_high=cat.high,
-                accuracy_class=cat.accuracy, mpe=cat.mpe, owner=owner,
-                location=f"{owner.region.name}{i % 97 + 1}号", region=owner.region,
-                status="in_use" if status_draw[i] > 0.05 else ("suspended" if status_draw[i] > 0.02 else "retired"),
-                compulsory=True, use=cat.use, installed_on=installed,
+                lifetime_id=make_lifetime_id(
+                    region_code, cat.code, installed.year, seq_by_key[key]
+                ),
+                category=cat.slug,
+                name=cat.name,
+                model_name=f"{cat.code}-{100 + i % 7 * 10}",
+                serial=f"SN{i:08d}",
+                manufacturer=["杭州", "宁波", "上海", "深圳"][i % 4] + "仪器有限公司",
+                quantity=cat.quantity,
+                unit=cat.unit,
+                range_low=cat.low,
+                range_high=cat.high,
+                accuracy_class=cat.accuracy,
+                mpe=cat.mpe,
+                owner=owner,
+                location=f"{owner.region.name}{i % 97 + 1}号",
+                region=owner.region,
+                status="in_use"
+                if status_draw[i] > 0.05
+                else ("suspended" if status_draw[i] > 0.02 else "retired"),
+                compulsory=True,
+                use=cat.use,
+                installed_on=installed,
             )
             _fill_model_si(inst)
             rows.append(inst)
@@ -388,8 +640,12 @@ class _Builder:
             for std in stds:
                 public_by_owner_q.setdefault((std.owner_id, quantity), []).append(std)
         provincial = orgs["provincial"][0]
-        expired_standards = [s for q in standards["public"].values() for s in q
-                             if s.certificate_valid_to and s.certificate_valid_to < TODAY]
+        expired_standards = [
+            s
+            for q in standards["public"].values()
+            for s in q
+            if s.certificate_valid_to and s.certificate_valid_to < TODAY
+        ]
         cat_by_slug = {c.slug: c for c in CATEGORIES}
         n = len(instruments)
         draws = rng.random((n, 4))
@@ -403,23 +659,32 @@ class _Builder:
             candidates = verifiers_by_city.get(inst.region.code[:4]) or [provincial]
             verifier = candidates[i % len(candidates)]
             stds = public_by_owner_q.get((verifier.pk, inst.quantity)) or public_by_owner_q.get(
-                (provincial.pk, inst.quantity), [])
+                (provincial.pk, inst.quantity), []
+            )
             overdue = draws[i, 0] < 0.06
             performed = TODAY - dt.timedelta(days=int(offsets[i, 0]))
             if overdue:
                 performed = TODAY - period - dt.timedelta(days=int(offsets[i, 1] % 120) + 1)
             history = [performed]
-            if performed - period > inst.installed_on and performed - period > TODAY - dt.timedelta(days=730):
+            if performed - period > inst.installed_on and performed - period > TODAY - dt.timedelta(
+                days=730
+            ):
                 history.insert(0, performed - period)
             for j, day in enumerate(history):
                 last = j == len(history) - 1
                 failed = last and draws[i, 1] < 0.03
                 ev = m.CalibrationEvent(
-                    certificate_no=self._cert_no("JD", day.year), kind="verification",
-                    instrument=inst, performed_by=verifier, performed_on=day,
-                    issued_on=day, due_on=day + period, unit=inst.unit,
+                    certificate_no=self._cert_no("JD", day.year),
+                    kind="verification",
+                    instrument=inst,
+                    performed_by=verifier,
+                    performed_on=day,
+                    issued_on=day,
+                    due_on=day + period,
+                    unit=inst.unit,
                     result_value=inst.range_high * 0.5,
-                    result_uncertainty=float(f"{inst.mpe / (3.5 + draws[i, 3]):.2g}"), k=2.0,
+                    result_uncertainty=float(f"{inst.mpe / (3.5 + draws[i, 3]):.2g}"),
+                    k=2.0,
                     conformity="fail" if failed else "pass",
                 )
                 _fill_model_si(ev)
@@ -439,7 +704,8 @@ class _Builder:
         self._flush_events(events, links, through)
         self._advance(task, n % 1000)
         self.counts["instrument calibrations"] = self.event_seq - self.counts.get(
-            "standard calibrations", 0)
+            "standard calibrations", 0
+        )
 
     @staticmethod
     def _flush_events(events, links, through) -> None:
@@ -447,22 +713,33 @@ class _Builder:
             return
         m.CalibrationEvent.objects.bulk_create(events, batch_size=BATCH)
         through.objects.bulk_create(
-            [through(calibrationevent_id=e.pk, measurementstandard_id=s.pk)
-             for e, s in zip(events, links, strict=True) if s is not None],
+            [
+                through(calibrationevent_id=e.pk, measurementstandard_id=s.pk)
+                for e, s in zip(events, links, strict=True)
+                if s is not None
+            ],
             batch_size=BATCH,
         )
 
     def reference_materials(self, orgs) -> None:
         rows = []
-        for i, (name, value, u, unit) in enumerate([
-            ("乙醇水溶液标准物质 (呼气酒精)", 0.2, 0.004, r"\milli\gram\per\litre"),
-            ("乙醇水溶液标准物质 (呼气酒精)", 0.8, 0.012, r"\milli\gram\per\litre"),
-            ("砝码用不锈钢密度标准物质", 7950.0, 4.0, r"\kilogram\per\metre\tothe{3}"),
-            ("空气中甲烷标准物质", 0.01, 0.0002, r"\one"),
-        ]):
+        for i, (name, value, u, unit) in enumerate(
+            [
+                ("乙醇水溶液标准物质 (呼气酒精)", 0.2, 0.004, r"\milli\gram\per\litre"),
+                ("乙醇水溶液标准物质 (呼气酒精)", 0.8, 0.012, r"\milli\gram\per\litre"),
+                ("砝码用不锈钢密度标准物质", 7950.0, 4.0, r"\kilogram\per\metre\tothe{3}"),
+                ("空气中甲烷标准物质", 0.01, 0.0002, r"\one"),
+            ]
+        ):
             rm = m.ReferenceMaterial(
-                gbw_number=f"GBW(E){130300 + i}", name=name, quantity="concentration",
-                certified_value=value, uncertainty=u, k=2.0, unit=unit, producer=orgs["nmi"][0],
+                gbw_number=f"GBW(E){130300 + i}",
+                name=name,
+                quantity="concentration",
+                certified_value=value,
+                uncertainty=u,
+                k=2.0,
+                unit=unit,
+                producer=orgs["nmi"][0],
                 expiry=dt.date(2027 + i % 2, 6, 30),
             )
             _fill_model_si(rm)
@@ -475,10 +752,16 @@ class _Builder:
         for i, c in enumerate(sorted({(c.quantity, c.unit, c.low, c.high) for c in CATEGORIES})):
             quantity, unit, low, high = c
             cmc = m.CMC(
-                kcdb_id=f"APMP-CN-{quantity.upper()[:4]}-{i + 1:03d}", provider=orgs["nmi"][0],
-                metrology_area=quantity, quantity=quantity, service=f"{quantity} calibration",
-                range_low=low, range_high=high, unit=unit,
-                uncertainty=PRIMARY_REL_U[quantity] * 2 * (high or 1), k=2.0,
+                kcdb_id=f"APMP-CN-{quantity.upper()[:4]}-{i + 1:03d}",
+                provider=orgs["nmi"][0],
+                metrology_area=quantity,
+                quantity=quantity,
+                service=f"{quantity} calibration",
+                range_low=low,
+                range_high=high,
+                unit=unit,
+                uncertainty=PRIMARY_REL_U[quantity] * 2 * (high or 1),
+                k=2.0,
             )
             _fill_model_si(cmc)
             rows.append(cmc)
@@ -494,22 +777,37 @@ class _Builder:
             for org in orgs[key]:
                 for _j in range(3):
                     i += 1
-                    people.append(m.Person(
-                        name=surnames[i % len(surnames)] + given[(i * 7) % len(given)],
-                        organisation=org, title="检定员"))
+                    people.append(
+                        m.Person(
+                            name=surnames[i % len(surnames)] + given[(i * 7) % len(given)],
+                            organisation=org,
+                            title="检定员",
+                        )
+                    )
         m.Person.objects.bulk_create(people)
         for k, person in enumerate(people):
-            quals.append(m.Qualification(
-                person=person, kind="metrologist_1" if k % 4 == 0 else "metrologist_2",
-                number=f"ZJ{2020 + k % 5}{k:06d}", specialty="力学、热学、电磁学"[k % 3 * 3: k % 3 * 3 + 2],
-                valid_from=dt.date(2021, 1, 1), valid_to=dt.date(2026 + k % 3, 12, 31)))
+            quals.append(
+                m.Qualification(
+                    person=person,
+                    kind="metrologist_1" if k % 4 == 0 else "metrologist_2",
+                    number=f"ZJ{2020 + k % 5}{k:06d}",
+                    specialty="力学、热学、电磁学"[k % 3 * 3 : k % 3 * 3 + 2],
+                    valid_from=dt.date(2021, 1, 1),
+                    valid_to=dt.date(2026 + k % 3, 12, 31),
+                )
+            )
         m.Qualification.objects.bulk_create(quals)
         self.counts["people"] = len(people)
 
     def users(self, orgs, regions) -> None:
         create_user("admin", DEMO_PASSWORD, "admin")
-        create_user("regulator", DEMO_PASSWORD, "regulator", region="330000",
-                    organisation=orgs["regulator"][0].code)
+        create_user(
+            "regulator",
+            DEMO_PASSWORD,
+            "regulator",
+            region="330000",
+            organisation=orgs["regulator"][0].code,
+        )
         create_user("lab", DEMO_PASSWORD, "lab_staff", organisation=orgs["provincial"][0].code)
         ent = orgs["ent:station"][0]
         create_user("enterprise", DEMO_PASSWORD, "enterprise", organisation=ent.code)
@@ -547,8 +845,14 @@ def build_demo(
         _reset_sqlite()
     start = time.perf_counter()
     progress = (
-        Progress(TextColumn("{task.description:>24}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
-                 TimeElapsedColumn(), console=console, transient=False)
+        Progress(
+            TextColumn("{task.description:>24}"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
         if console is not None
         else None
     )

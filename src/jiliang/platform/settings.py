@@ -2,13 +2,13 @@
 
 | variable | meaning | default |
 |---|---|---|
-| ``JILIANG_DATABASE_URL`` | database URL (``postgres://…`` or ``sqlite:///path``) | SQLite in the data dir |
+| ``JILIANG_DATABASE_URL`` | ``postgres://…`` or ``sqlite:///path`` | SQLite in the data dir |
 | ``JILIANG_SECRET_KEY`` | Django secret key | random per data dir (stored there, 0600) |
 | ``JILIANG_DATA_DIR`` | data directory | ``./jiliang-data`` |
 | ``JILIANG_DEBUG`` | ``1`` for debug mode | off |
 | ``JILIANG_ALLOWED_HOSTS`` | comma-separated host names | ``localhost,127.0.0.1,[::1]`` |
 | ``JILIANG_SECURE`` | ``1`` behind HTTPS: secure cookies, HSTS, SSL redirect | off |
-| ``JILIANG_EMAIL_URL`` | ``smtp://user:pass@host:port`` (else console/file backend) | file backend |
+| ``JILIANG_EMAIL_URL`` | ``smtp://user:pass@host:port`` | file backend (outbox) |
 | ``JILIANG_PUBLIC_URL`` | base URL printed on labels and certificates | ``http://127.0.0.1:8000`` |
 """
 
@@ -176,9 +176,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-CSRF_TRUSTED_ORIGINS = [
-    f"{urlparse(PUBLIC_URL).scheme}://{urlparse(PUBLIC_URL).netloc}"
-] + [o for o in os.environ.get("JILIANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CSRF_TRUSTED_ORIGINS = [f"{urlparse(PUBLIC_URL).scheme}://{urlparse(PUBLIC_URL).netloc}"] + [
+    o for o in os.environ.get("JILIANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
 
 if email_url := os.environ.get("JILIANG_EMAIL_URL"):
     _email = urlparse(email_url)

@@ -17,11 +17,18 @@ class Profile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     organisation = models.ForeignKey(
-        "registry.Organisation", verbose_name=_("机构"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="members",
+        "registry.Organisation",
+        verbose_name=_("机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     region = models.ForeignKey(
-        "registry.Region", verbose_name=_("监管区域"), null=True, blank=True,
+        "registry.Region",
+        verbose_name=_("监管区域"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
     )
 

@@ -24,8 +24,13 @@ class AuditEntry(models.Model):
 
     timestamp = models.DateTimeField(_("时间"), db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     username = models.CharField(_("用户名"), max_length=150)
     action = models.CharField(_("操作"), max_length=10, choices=Action.choices)

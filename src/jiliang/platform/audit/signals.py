@@ -48,7 +48,8 @@ def record(
     """Write one audit entry for ``instance`` (skipped when an update changed nothing)."""
     if changed is None:
         changed = sorted(
-            k for k in set(before or {}) | set(after or {})
+            k
+            for k in set(before or {}) | set(after or {})
             if (before or {}).get(k) != (after or {}).get(k)
         )
     if action == AuditEntry.Action.UPDATE and not changed:
@@ -98,9 +99,7 @@ def _m2m_changed(sender, instance, action, pk_set, **kwargs):
         instance, tuple(_AUDITED)
     ):
         return
-    field = next(
-        f for f in instance._meta.many_to_many if f.remote_field.through is sender
-    )
+    field = next(f for f in instance._meta.many_to_many if f.remote_field.through is sender)
     verb = {"post_add": "add", "post_remove": "remove", "post_clear": "clear"}[action]
     record(
         instance,

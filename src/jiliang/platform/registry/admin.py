@@ -19,14 +19,14 @@ class QualificationInline(admin.TabularInline):
 def _admin_for(resource) -> type[admin.ModelAdmin]:
     model = resource.model
     fks = [
-        f.name for f in model._meta.get_fields()
-        if getattr(f, "many_to_one", False) and f.concrete
+        f.name for f in model._meta.get_fields() if getattr(f, "many_to_one", False) and f.concrete
     ]
     attrs = {
         "list_display": list(resource.columns),
         "search_fields": list(resource.search),
         "list_filter": [
-            lookup.split("__")[0] for lookup in resource.filters.values()
+            lookup.split("__")[0]
+            for lookup in resource.filters.values()
             if model._meta.get_field(lookup.split("__")[0]).choices
             or lookup.split("__")[0] in {"compulsory", "withdrawn", "is_active"}
         ],

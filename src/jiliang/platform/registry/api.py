@@ -6,7 +6,6 @@ Per resource: ``GET /<slug>`` (filters, ``q`` search, ``limit``/``offset`` pagin
 model's ``full_clean`` (field-named 422 errors), and are attributed in the audit trail.
 """
 
-
 import datetime as dt
 from typing import Any
 
@@ -56,7 +55,10 @@ def _python_type(field: models.Field) -> Any:
 
 def _required(field: models.Field) -> bool:
     return not (
-        field.null or field.blank or field.has_default() or isinstance(field, models.ManyToManyField)
+        field.null
+        or field.blank
+        or field.has_default()
+        or isinstance(field, models.ManyToManyField)
     )
 
 
@@ -179,7 +181,10 @@ def _register(resource: Resource) -> None:
     in_schema = _input_schema(resource, partial=False)
     patch_schema = _input_schema(resource, partial=True)
     filter_spec = {name: (str | None, None) for name in resource.filters}
-    filter_spec["q"] = (str | None, Field(None, description="search: " + ", ".join(resource.search)))
+    filter_spec["q"] = (
+        str | None,
+        Field(None, description="search: " + ", ".join(resource.search)),
+    )
     filter_spec["limit"] = (int, Field(50, ge=1, le=MAX_LIMIT))
     filter_spec["offset"] = (int, Field(0, ge=0))
     filter_schema = create_model(f"{model.__name__}Filters", __base__=Schema, **filter_spec)
@@ -199,8 +204,12 @@ def _register(resource: Resource) -> None:
             raise HttpError(404, f"{model._meta.verbose_name} {pk} not found")
         return obj
 
-    @router.get(f"/{slug}", response=page_schema, operation_id=f"list_{name}",
-                summary=f"List {resource.slug}")
+    @router.get(
+        f"/{slug}",
+        response=page_schema,
+        operation_id=f"list_{name}",
+        summary=f"List {resource.slug}",
+    )
     def list_items(request, filters: Query[filter_schema]):  # type: ignore[valid-type]
         qs = readable(_current_user(request), model).select_related(*resource.select_related)
         params = filters.dict()
@@ -210,7 +219,9 @@ def _register(resource: Resource) -> None:
                 continue
             field_name = lookup.split("__")[0]
             if isinstance(model._meta.get_field(field_name), models.BooleanField) or lookup in {
-                "compulsory", "withdrawn", "is_active"
+                "compulsory",
+                "withdrawn",
+                "is_active",
             }:
                 value = value.lower() in {"1", "true", "yes"}
             qs = qs.filter(**{lookup: value})
@@ -233,13 +244,12 @@ def _register(resource: Resource) -> None:
     def get_item(request, pk: int):
         return serialize(get_object(request, pk), resource)
 
-    @router.get(f"/{slug}/{{pk}}/history", response=list[AuditEntryOut],
-                operation_id=f"history_{name}")
+    @router.get(
+        f"/{slug}/{{pk}}/history", response=list[AuditEntryOut], operation_id=f"history_{name}"
+    )
     def history(request, pk: int):
         obj = get_object(request, pk)
-        return list(
-            AuditEntry.objects.filter(model=model._meta.label_lower, object_id=str(obj.pk))
-        )
+        return list(AuditEntry.objects.filter(model=model._meta.label_lower, object_id=str(obj.pk)))
 
     @router.post(f"/{slug}", response={201: out_schema}, operation_id=f"create_{name}")
     def create_item(request, payload: in_schema):  # type: ignore[valid-type]
@@ -273,7 +283,9 @@ def _register(resource: Resource) -> None:
             with transaction.atomic(), acting_as(user, _reason(request)):
                 obj.delete()
         except models.ProtectedError as exc:
-            raise HttpError(409, f"still referenced by {len(exc.protected_objects)} records") from None
+            raise HttpError(
+                409, f"still referenced by {len(exc.protected_objects)} records"
+            ) from None
         return Status(204, None)
 
 

@@ -23,12 +23,15 @@ from jiliang.core.identifiers import IdentifierError, validate_credit_code, vali
 from .quantities import QUANTITY_CHOICES, SIQuantityModel, si_field
 
 region_code_validator = RegexValidator(r"^\d{6}$", _("GB/T 2260 区划代码为 6 位数字"))
+
+
 def credit_code_validator(value: str) -> None:
     """GB 32100 unified social credit code, check character included."""
     try:
         validate_credit_code(value)
     except IdentifierError as exc:
         raise ValidationError(str(exc)) from exc
+
 
 gbw_validator = RegexValidator(
     r"^GBW(\(E\))?\d{5,6}$", _("标准物质编号形如 GBW08601 或 GBW(E)080123")
@@ -50,12 +53,18 @@ class Region(models.Model):
         CITY = "city", _("市级")
         COUNTY = "county", _("县级")
 
-    code = models.CharField(_("区划代码"), max_length=6, unique=True, validators=[region_code_validator])
+    code = models.CharField(
+        _("区划代码"), max_length=6, unique=True, validators=[region_code_validator]
+    )
     name = models.CharField(_("名称"), max_length=100)
     name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
     level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级区划"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
 
@@ -158,9 +167,6 @@ class Scope(SIQuantityModel):
     def clean(self) -> None:
         super().clean()
         errors = {}
-        if self.range_low is not None and self.range_high is not None:
-            if self.range_low > self.range_high:
-                errors["range_high"] = _("上限不得小于下限")
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             errors["valid_to"] = _("有效期至不得早于有效期起")
         if errors:
@@ -175,8 +181,12 @@ class Person(models.Model):
         Organisation, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="people"
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("账号"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="person",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
     )
     title = models.CharField(_("职务"), max_length=100, blank=True)
     email = models.EmailField(_("电子邮件"), blank=True)
@@ -290,9 +300,6 @@ class MeasurementStandard(SIQuantityModel):
     def clean(self) -> None:
         super().clean()
         errors = {}
-        if self.range_low is not None and self.range_high is not None:
-            if self.range_low > self.range_high:
-                errors["range_high"] = _("上限不得小于下限")
         if self.uncertainty is not None and not self.uncertainty > 0:
             errors["uncertainty"] = _("不确定度必须为正数")
         if self.k is not None and self.k < 1:
@@ -343,7 +350,10 @@ class Instrument(SIQuantityModel):
     accuracy_class = models.CharField(_("准确度等级"), max_length=40, blank=True)
     mpe = models.FloatField(_("最大允许误差 MPE"), null=True, blank=True)
     owner = models.ForeignKey(
-        Organisation, verbose_name=_("使用单位"), on_delete=models.PROTECT, related_name="instruments"
+        Organisation,
+        verbose_name=_("使用单位"),
+        on_delete=models.PROTECT,
+        related_name="instruments",
     )
     location = models.CharField(_("使用地点"), max_length=200, blank=True)
     region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT)
@@ -377,9 +387,6 @@ class Instrument(SIQuantityModel):
     def clean(self) -> None:
         super().clean()
         errors = {}
-        if self.range_low is not None and self.range_high is not None:
-            if self.range_low > self.range_high:
-                errors["range_high"] = _("上限不得小于下限")
         if self.mpe is not None and not self.mpe > 0:
             errors["mpe"] = _("最大允许误差必须为正数")
         if errors:
@@ -403,7 +410,9 @@ class ReferenceMaterial(SIQuantityModel):
     uncertainty = models.FloatField(_("扩展不确定度 U"))
     k = models.FloatField(_("包含因子 k"), default=2.0)
     producer = models.ForeignKey(
-        Organisation, verbose_name=_("研制单位"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("研制单位"),
+        on_delete=models.PROTECT,
         related_name="reference_materials",
     )
     expiry = models.DateField(_("有效期至"))
@@ -472,9 +481,6 @@ class CMC(SIQuantityModel):
     def clean(self) -> None:
         super().clean()
         errors = {}
-        if self.range_low is not None and self.range_high is not None:
-            if self.range_low > self.range_high:
-                errors["range_high"] = _("上限不得小于下限")
         if self.uncertainty is None and not self.uncertainty_equation:
             errors["uncertainty"] = _("需给出扩展不确定度或不确定度公式")
         elif self.uncertainty is not None and not self.uncertainty > 0:
@@ -484,7 +490,8 @@ class CMC(SIQuantityModel):
 
 
 class CalibrationEvent(SIQuantityModel):
-    """A calibration or verification (校准/检定) of an instrument, standard or reference material."""
+    """A calibration or verification (校准/检定) of an instrument, standard or reference
+    material."""
 
     QUANTITY_FIELDS = ("result_value",)
     DELTA_FIELDS = ("result_uncertainty",)
@@ -504,16 +511,28 @@ class CalibrationEvent(SIQuantityModel):
     certificate_no = models.CharField(_("证书编号"), max_length=60, unique=True)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     instrument = models.ForeignKey(
-        Instrument, verbose_name=_("被校器具"), null=True, blank=True, on_delete=models.PROTECT,
+        Instrument,
+        verbose_name=_("被校器具"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="calibrations",
     )
     standard = models.ForeignKey(
-        MeasurementStandard, verbose_name=_("被校标准"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="calibrations",
+        MeasurementStandard,
+        verbose_name=_("被校标准"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="calibrations",
     )
     reference_material = models.ForeignKey(
-        ReferenceMaterial, verbose_name=_("被测标准物质"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="calibrations",
+        ReferenceMaterial,
+        verbose_name=_("被测标准物质"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="calibrations",
     )
     standards_used = models.ManyToManyField(
         MeasurementStandard, verbose_name=_("所用计量标准"), blank=True, related_name="used_in"
@@ -522,7 +541,9 @@ class CalibrationEvent(SIQuantityModel):
         ReferenceMaterial, verbose_name=_("所用标准物质"), blank=True, related_name="used_in"
     )
     performed_by = models.ForeignKey(
-        Organisation, verbose_name=_("执行机构"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("执行机构"),
+        on_delete=models.PROTECT,
         related_name="calibrations_performed",
     )
     performed_by_person = models.ForeignKey(
@@ -557,9 +578,21 @@ class CalibrationEvent(SIQuantityModel):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(instrument__isnull=False, standard__isnull=True, reference_material__isnull=True)
-                    | Q(instrument__isnull=True, standard__isnull=False, reference_material__isnull=True)
-                    | Q(instrument__isnull=True, standard__isnull=True, reference_material__isnull=False)
+                    Q(
+                        instrument__isnull=False,
+                        standard__isnull=True,
+                        reference_material__isnull=True,
+                    )
+                    | Q(
+                        instrument__isnull=True,
+                        standard__isnull=False,
+                        reference_material__isnull=True,
+                    )
+                    | Q(
+                        instrument__isnull=True,
+                        standard__isnull=True,
+                        reference_material__isnull=False,
+                    )
                 ),
                 name="event_exactly_one_item",
             ),
@@ -573,8 +606,10 @@ class CalibrationEvent(SIQuantityModel):
         return self.instrument or self.standard or self.reference_material
 
     def is_valid_on(self, day: date) -> bool:
-        return not self.withdrawn and self.performed_on <= day and (
-            self.due_on is None or day <= self.due_on
+        return (
+            not self.withdrawn
+            and self.performed_on <= day
+            and (self.due_on is None or day <= self.due_on)
         )
 
     def clean(self) -> None:

@@ -62,7 +62,9 @@ class SIQuantityModel(models.Model):
     QUANTITY_FIELDS: tuple[str, ...] = ()
     DELTA_FIELDS: tuple[str, ...] = ()
 
-    unit = models.CharField(_("单位 (D-SI)"), max_length=80, help_text=_(r"例如 \metre、\kilo\pascal"))
+    unit = models.CharField(
+        _("单位 (D-SI)"), max_length=80, help_text=_(r"例如 \metre、\kilo\pascal")
+    )
     si_unit = models.CharField(_("SI 单位"), max_length=80, editable=False, blank=True)
 
     class Meta:
@@ -86,6 +88,9 @@ class SIQuantityModel(models.Model):
 
     def clean(self) -> None:
         self.compute_si()
+        low, high = getattr(self, "range_low", None), getattr(self, "range_high", None)
+        if low is not None and high is not None and low > high:
+            raise ValidationError({"range_high": _("上限不得小于下限")})
 
     def save(self, *args, **kwargs):
         self.compute_si()

@@ -86,8 +86,15 @@ def home(request: HttpRequest) -> HttpResponse:
     counts = [
         (r, readable(request.user, r.model).count())
         for r in RESOURCES
-        if r.model in (m.Organisation, m.MeasurementStandard, m.Instrument, m.CalibrationEvent,
-                       m.ReferenceMaterial, m.CMC)
+        if r.model
+        in (
+            m.Organisation,
+            m.MeasurementStandard,
+            m.Instrument,
+            m.CalibrationEvent,
+            m.ReferenceMaterial,
+            m.CMC,
+        )
     ]
     instruments = readable(request.user, m.Instrument)
     by_category = (
@@ -143,18 +150,18 @@ def resource_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     ]
     related = []
     if isinstance(obj, m.Instrument | m.MeasurementStandard):
-        events = readable(request.user, m.CalibrationEvent).filter(
-            **{"instrument" if isinstance(obj, m.Instrument) else "standard": obj}
-        ).select_related("performed_by")
+        events = (
+            readable(request.user, m.CalibrationEvent)
+            .filter(**{"instrument" if isinstance(obj, m.Instrument) else "standard": obj})
+            .select_related("performed_by")
+        )
         related.append((_("检定/校准记录"), BY_SLUG["calibrations"], events[:50]))
     if isinstance(obj, m.CalibrationEvent):
         related.append((_("所用计量标准"), BY_SLUG["standards"], obj.standards_used.all()))
     if isinstance(obj, m.Organisation):
         related.append((_("能力范围"), BY_SLUG["scopes"], obj.scopes.all()[:50]))
         related.append((_("计量标准"), BY_SLUG["standards"], obj.standards.all()[:50]))
-    history = AuditEntry.objects.filter(
-        model=obj._meta.label_lower, object_id=str(obj.pk)
-    )[:100]
+    history = AuditEntry.objects.filter(model=obj._meta.label_lower, object_id=str(obj.pk))[:100]
     return render(
         request,
         "registry/detail.html",
@@ -192,7 +199,8 @@ class NaturalKeyField(forms.CharField):
         obj = self.model._default_manager.filter(**{self.key: value}).first()
         if obj is None:
             raise forms.ValidationError(
-                _("未找到%(model)s “%(key)s”") % {"model": self.model._meta.verbose_name, "key": value}
+                _("未找到%(model)s “%(key)s”")
+                % {"model": self.model._meta.verbose_name, "key": value}
             )
         return obj
 
@@ -210,12 +218,11 @@ def _form_class(resource: Resource) -> type[forms.ModelForm]:
         return field.formfield(**kwargs)
 
     fields = [
-        f for f in resource.fields
+        f
+        for f in resource.fields
         if not isinstance(resource.model._meta.get_field(f), models.ManyToManyField)
     ]
-    return forms.modelform_factory(
-        resource.model, fields=fields, formfield_callback=callback
-    )
+    return forms.modelform_factory(resource.model, fields=fields, formfield_callback=callback)
 
 
 @login_required
@@ -233,7 +240,10 @@ def resource_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Htt
         if not can_write(request.user, candidate):
             raise PermissionDenied(_("您无权在此范围内保存记录"))
         try:
-            with transaction.atomic(), acting_as(request.user, request.POST.get("change_reason", "")):
+            with (
+                transaction.atomic(),
+                acting_as(request.user, request.POST.get("change_reason", "")),
+            ):
                 candidate.save()
         except IntegrityError as exc:
             form.add_error(None, str(exc))
@@ -241,6 +251,8 @@ def resource_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Htt
             return redirect("registry:detail", slug=slug, pk=candidate.pk)
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "registry/form.html", {"resource": resource, "form": form, "obj": obj},
+        request,
+        "registry/form.html",
+        {"resource": resource, "form": form, "obj": obj},
         status=status,
     )
