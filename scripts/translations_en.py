@@ -1,8 +1,9 @@
 """English translations of the UI's Chinese source strings.
 
 The UI is written in Chinese (the source language) and translated to English through Django i18n.
-Run ``python scripts/translations_en.py`` after ``makemessages -l en`` to fill new msgids from this
-table, then ``compilemessages``; untranslated strings are listed so none slip through.
+Apps add their own strings in ``src/jiliang/platform/<app>/translations_en.py`` (dicts ``EN`` and
+``PLURALS``). Run ``scripts/i18n`` (makemessages, this fill, compilemessages); untranslated
+strings are listed and make it exit 1, so none slip through.
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ EN = {
     "国家现代先进测量体系 · 数据平台": "National modern measurement system · data platform",
     "登记计量标准、计量器具、标准物质、检定/校准记录与证书，量值溯源可查可验。": "Register standards, instruments, reference materials, calibrations and certificates; "
     "every traceability chain can be looked up and checked.",
-    "已过有效期的记录（在用器具）": "Expired records (instruments in use)",
+    "超期未检的在用器具": "Instruments in use past their due date", "已过有效期": "Overdue",
     "数量": "Count",
     "编辑": "Edit",
     "没有记录": "No records",
@@ -215,6 +216,19 @@ EN = {
     "下一页": "Next",
 }
 PLURALS = {"共 %(counter)s 条": ("%(counter)s record", "%(counter)s records")}
+
+
+def _app_tables() -> None:
+    """Merge ``EN``/``PLURALS`` tables that apps keep in ``platform/<app>/translations_en.py``."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1] / "src/jiliang/platform"
+    for path in sorted(root.glob("*/translations_en.py")):
+        spec = importlib.util.spec_from_file_location(f"_tr_{path.parent.name}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        EN.update(getattr(module, "EN", {}))
+        PLURALS.update(getattr(module, "PLURALS", {}))
 
 
 def fill(po_path: Path) -> list[str]:
@@ -243,6 +257,7 @@ def fill(po_path: Path) -> list[str]:
 
 if __name__ == "__main__":
     root = Path(__file__).resolve().parents[1] / "src/jiliang/platform/locale/en/LC_MESSAGES"
+    _app_tables()
     left = fill(root / "django.po")
     for msgid in left:
         print(f"untranslated: {msgid}")

@@ -26,6 +26,32 @@ def test_list_filter_and_search(client, world):
     assert [obj.pk for obj, _cells in response.context["rows"]] == [world.instruments["hz"].pk]
 
 
+def test_overdue_card_counts_instruments_not_events(client, world):
+    """An instrument with an expired old certificate but a valid new one is not overdue."""
+    import datetime as dt
+
+    from jiliang.platform.registry import models as m
+
+    client.force_login(world.users["admin"])
+    assert client.get("/").context["overdue"] == 0
+    old = m.CalibrationEvent.objects.create(
+        certificate_no="OLD-1",
+        kind="verification",
+        instrument=world.instruments["hz"],
+        performed_by=world.orgs["lab_hz"],
+        performed_on=dt.date(2020, 1, 1),
+        issued_on=dt.date(2020, 1, 1),
+        due_on=dt.date(2021, 1, 1),
+        unit=r"\kilogram",
+    )
+    assert client.get("/").context["overdue"] == 0
+    world.events["hz"].delete()
+    assert client.get("/").context["overdue"] == 1
+    rows = client.get("/r/instruments/", {"overdue": "true"}).context["rows"]
+    assert [obj.pk for obj, _cells in rows] == [world.instruments["hz"].pk]
+    assert old.instrument_id == world.instruments["hz"].pk
+
+
 def test_language_switch(client, world):
     home_zh = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "计量器具" in home_zh
@@ -65,6 +91,34 @@ def test_static_assets_are_local(client, db):
     assert "/static/vendor/htmx/htmx.min.js" in html
     assert "http://" not in html.split("<body", 1)[0].replace("http://www.w3.org", "")
     assert "https://" not in html.split("<body", 1)[0]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/vendor/htmx/htmx.min.js",
+        "/static/vendor/echarts/echarts.min.js",
+        "/static/jiliang/site.css",
+    ],
+)
+def test_vendored_assets_are_served(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content if response.streaming else [response.content])
+
+
+def test_english_catalogue_is_complete():
+    """Every UI string has an English translation (scripts/i18n fills them from tables)."""
+    import re
+    from pathlib import Path
+
+    import jiliang.platform
+
+    po = Path(jiliang.platform.__file__).parent / "locale/en/LC_MESSAGES/django.po"
+    text = po.read_text(encoding="utf-8")
+    entries = re.findall(r'msgid "(.+)"\nmsgstr ""\n', text)
+    assert entries == []
+    assert (po.with_suffix(".mo")).stat().st_mtime >= po.stat().st_mtime - 1
 
 
 def test_healthz(client, db):

@@ -6,12 +6,14 @@ out-of-scope record is a 404 (we do not reveal that it exists), an out-of-scope 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,6 +27,16 @@ from .permissions import can_write, readable
 from .resources import BY_SLUG, NATURAL_KEYS, RESOURCES, Resource
 
 PAGE_SIZE = 50
+
+#: Extra sections on a record's detail page, contributed by other apps (traceability chain,
+#: certificates, supervision status…). Each is called as ``panel(request, obj)`` and returns
+#: rendered HTML or ``None``; register in ``AppConfig.ready`` with :func:`register_detail_panel`.
+DETAIL_PANELS: list[Callable[[HttpRequest, models.Model], str | None]] = []
+
+
+def register_detail_panel(panel: Callable[[HttpRequest, models.Model], str | None]) -> None:
+    if panel not in DETAIL_PANELS:
+        DETAIL_PANELS.append(panel)
 
 
 def _resource(slug: str) -> Resource:
@@ -46,6 +58,11 @@ def _filtered(request: HttpRequest, resource: Resource):
             value = value.lower() in {"1", "true", "yes", "on"}
         qs = qs.filter(**{lookup: value})
         active[param] = request.GET[param]
+    for param, (_label, apply) in SPECIAL_FILTERS.get(resource.model, {}).items():
+        value = request.GET.get(param, "").strip()
+        if value:
+            qs = apply(qs, value)
+            active[param] = value
     term = request.GET.get("q", "").strip()
     if term:
         cond = Q()
@@ -55,15 +72,27 @@ def _filtered(request: HttpRequest, resource: Resource):
     return qs, active, term
 
 
-def _filter_choices(resource: Resource) -> list[dict]:
-    """Filter widgets: a select for choice fields, a text box otherwise."""
+def _filter_choices(resource: Resource, params) -> list[dict]:
+    """Filter widgets with their current values: a select for choices, a text box otherwise."""
+    yes_no = [("true", _("是")), ("false", _("否"))]
     out = []
     for param, lookup in resource.filters.items():
         field = resource.model._meta.get_field(lookup.split("__")[0])
         choices = list(field.choices or [])
         if isinstance(field, models.BooleanField) and "__" not in lookup:
-            choices = [("true", _("是")), ("false", _("否"))]
-        out.append({"name": param, "label": field.verbose_name, "choices": choices})
+            choices = yes_no
+        out.append(
+            {
+                "name": param,
+                "label": field.verbose_name,
+                "choices": choices,
+                "value": params.get(param, ""),
+            }
+        )
+    for param, (label, _apply) in SPECIAL_FILTERS.get(resource.model, {}).items():
+        out.append(
+            {"name": param, "label": label, "choices": yes_no, "value": params.get(param, "")}
+        )
     return out
 
 
@@ -79,6 +108,30 @@ def _cells(obj: models.Model, names: tuple[str, ...]) -> list:
             value = getattr(obj, name)
             cells.append("" if value is None else value)
     return cells
+
+
+def overdue_instruments(queryset, today):
+    """Instruments in use whose latest valid certificate has expired, or that never had one."""
+    return (
+        queryset.filter(status="in_use")
+        .annotate(last_due=Max("calibrations__due_on", filter=Q(calibrations__withdrawn=False)))
+        .filter(Q(last_due__lt=today) | Q(last_due__isnull=True))
+    )
+
+
+#: Filters that are not a plain field lookup: ``param → (label, function(queryset, value))``.
+SPECIAL_FILTERS = {
+    m.Instrument: {
+        "overdue": (
+            _("已过有效期"),
+            lambda qs, value: (
+                overdue_instruments(qs, timezone.localdate())
+                if value.lower() in {"1", "true", "yes", "on"}
+                else qs
+            ),
+        )
+    }
+}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -103,9 +156,7 @@ def home(request: HttpRequest) -> HttpResponse:
         else []
     )
     overdue = (
-        readable(request.user, m.CalibrationEvent)
-        .filter(due_on__lt=today, withdrawn=False, instrument__status="in_use")
-        .count()
+        overdue_instruments(readable(request.user, m.Instrument), today).count()
         if request.user.is_authenticated
         else None
     )
@@ -131,7 +182,7 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
             "headers": [resource.model._meta.get_field(c).verbose_name for c in resource.columns],
             "rows": rows,
             "page": page,
-            "filters": _filter_choices(resource),
+            "filters": _filter_choices(resource, request.GET),
             "active": active,
             "q": term,
             "querystring": query.urlencode(),
@@ -143,11 +194,7 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
 def resource_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     resource = _resource(slug)
     obj = get_object_or_404(readable(request.user, resource.model), pk=pk)
-    fields = [
-        (f.verbose_name, _cells(obj, (f.name,))[0])
-        for f in obj._meta.concrete_fields
-        if f.name != "id"
-    ]
+    fields = _detail_fields(obj)
     related = []
     if isinstance(obj, m.Instrument | m.MeasurementStandard):
         events = (
@@ -172,8 +219,26 @@ def resource_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "related": related,
             "history": history,
             "can_edit": can_write(request.user, obj),
+            "panels": [html for panel in DETAIL_PANELS if (html := panel(request, obj))],
         },
     )
+
+
+def _detail_fields(obj: models.Model) -> list[tuple[str, object]]:
+    """Label/value rows; quantities show their unit as entered and their SI value beside it."""
+    quantity_fields = set(getattr(obj, "QUANTITY_FIELDS", ())) | set(
+        getattr(obj, "DELTA_FIELDS", ())
+    )
+    rows = []
+    for f in obj._meta.concrete_fields:
+        if f.name in ("id", "unit", "si_unit") or f.name.endswith("_si"):
+            continue
+        value = _cells(obj, (f.name,))[0]
+        if f.name in quantity_fields and value != "":
+            si_value = getattr(obj, f"{f.name}_si")
+            value = f"{value} {obj.unit}  (SI: {si_value:.6g} {obj.si_unit})"
+        rows.append((f.verbose_name, value))
+    return rows
 
 
 class NaturalKeyField(forms.CharField):

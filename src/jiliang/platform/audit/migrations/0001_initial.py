@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,28 +14,64 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('timestamp', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('username', models.CharField(max_length=150, verbose_name='用户名')),
-                ('action', models.CharField(choices=[('create', '新建'), ('update', '修改'), ('delete', '删除')], max_length=10, verbose_name='操作')),
-                ('model', models.CharField(db_index=True, max_length=100, verbose_name='对象类型')),
-                ('object_id', models.CharField(db_index=True, max_length=64, verbose_name='对象标识')),
-                ('object_repr', models.CharField(max_length=200, verbose_name='对象')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='修改前')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='修改后')),
-                ('changed_fields', models.JSONField(default=list, verbose_name='变更字段')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='原因')),
-                ('entry_hash', models.CharField(editable=False, max_length=64, verbose_name='条目哈希')),
-                ('ledger_index', models.BigIntegerField(blank=True, editable=False, null=True, verbose_name='透明日志序号')),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("timestamp", models.DateTimeField(db_index=True, verbose_name="时间")),
+                ("username", models.CharField(max_length=150, verbose_name="用户名")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("create", "新建"), ("update", "修改"), ("delete", "删除")],
+                        max_length=10,
+                        verbose_name="操作",
+                    ),
+                ),
+                ("model", models.CharField(db_index=True, max_length=100, verbose_name="对象类型")),
+                (
+                    "object_id",
+                    models.CharField(db_index=True, max_length=64, verbose_name="对象标识"),
+                ),
+                ("object_repr", models.CharField(max_length=200, verbose_name="对象")),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="修改前")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="修改后")),
+                ("changed_fields", models.JSONField(default=list, verbose_name="变更字段")),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="原因")),
+                (
+                    "entry_hash",
+                    models.CharField(editable=False, max_length=64, verbose_name="条目哈希"),
+                ),
+                (
+                    "ledger_index",
+                    models.BigIntegerField(
+                        blank=True, editable=False, null=True, verbose_name="透明日志序号"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计条目',
-                'verbose_name_plural': '审计条目',
-                'ordering': ['-timestamp', '-id'],
-                'indexes': [models.Index(fields=['model', 'object_id'], name='audit_audit_model_2f4cd6_idx')],
+                "verbose_name": "审计条目",
+                "verbose_name_plural": "审计条目",
+                "ordering": ["-timestamp", "-id"],
+                "indexes": [
+                    models.Index(fields=["model", "object_id"], name="audit_audit_model_2f4cd6_idx")
+                ],
             },
         ),
     ]
