@@ -80,6 +80,7 @@ def test_demo_cli_is_deterministic(tmp_path):
 def test_demo_region_is_realistic(db):
     report = build_demo(size=1_000, seed=3)
     assert report.counts["instruments"] == 1_000
+    assert 0 < report.seconds < 300
     assert m.Region.objects.filter(level="county", code__startswith="33").count() == 10
     kinds = dict(m.Organisation.objects.values_list("kind").annotate(n=Count("id")))
     assert kinds["nmi"] == 1 and kinds["calibration_lab"] == 20 and kinds["enterprise"] == 100

@@ -34,6 +34,7 @@ from .registry.quantities import si_factor_and_offset
 DEMO_PASSWORD = "jiliang-demo-2035"
 TODAY = dt.date(2026, 11, 1)
 BATCH = 5_000
+CHUNK = 50_000
 
 REGIONS = [
     # code, name, name_en, level, parent
@@ -310,6 +311,7 @@ class _Builder:
         self.progress = progress
         self.counts: dict[str, int] = {}
         self.event_seq = 0
+        self.seq_by_key: dict[tuple[str, str], int] = {}
 
     def _task(self, label: str, total: int):
         if self.progress is None:
@@ -572,17 +574,16 @@ class _Builder:
         )
         self.counts["standard calibrations"] = len(events)
 
-    def instruments(self, orgs, regions) -> list[m.Instrument]:
+    def instruments(self, orgs, n: int, task) -> list[m.Instrument]:
+        """Create the next ``n`` instruments (one chunk) and return them."""
         rng = self.rng
-        n = self.size
         weights = np.array([c.weight for c in CATEGORIES])
         cat_idx = rng.choice(len(CATEGORIES), size=n, p=weights / weights.sum())
         status_draw = rng.random(n)
         install_days = rng.integers(30, 8 * 365, n)
         owner_pick = rng.integers(0, 1 << 30, n)
         rows = []
-        task = self._task("instruments", n)
-        seq_by_key: dict[tuple[str, str], int] = {}
+        seq_by_key = self.seq_by_key
         for i in range(n):
             cat = CATEGORIES[int(cat_idx[i])]
             owners = [o for k in cat.owner_kinds for o in orgs.get(f"ent:{k}", [])] or orgs[
@@ -625,10 +626,10 @@ class _Builder:
         with transaction.atomic():
             m.Instrument.objects.bulk_create(rows, batch_size=BATCH)
         self._advance(task, n % BATCH)
-        self.counts["instruments"] = n
+        self.counts["instruments"] = self.counts.get("instruments", 0) + n
         return rows
 
-    def instrument_events(self, instruments, orgs, standards) -> None:
+    def instrument_events(self, instruments, orgs, standards, task) -> None:
         """Two years of verifications; ~6 % overdue, ~3 % failed, ~2 % with a broken link."""
         rng = self.rng
         verifiers_by_city: dict[str, list[m.Organisation]] = {}
@@ -651,7 +652,6 @@ class _Builder:
         draws = rng.random((n, 4))
         offsets = rng.integers(0, 330, (n, 2))
         events, links = [], []
-        task = self._task("calibrations", n)
         through = m.CalibrationEvent.standards_used.through
         for i, inst in enumerate(instruments):
             cat = cat_by_slug[inst.category]
@@ -703,9 +703,6 @@ class _Builder:
                 self._advance(task, 1000)
         self._flush_events(events, links, through)
         self._advance(task, n % 1000)
-        self.counts["instrument calibrations"] = self.event_seq - self.counts.get(
-            "standard calibrations", 0
-        )
 
     @staticmethod
     def _flush_events(events, links, through) -> None:
@@ -876,9 +873,16 @@ def build_demo(
             builder._advance(step, 1)
             builder.users(orgs, regions)
             builder._advance(step, 1)
-        instruments = builder.instruments(orgs, regions)
-        with transaction.atomic():
-            builder.instrument_events(instruments, orgs, standards)
+        # Chunks keep memory bounded at any --size (10⁶ instruments hold ~50 000 rows at a time).
+        made_task = builder._task("instruments", size)
+        event_task = builder._task("calibrations", size)
+        for offset in range(0, size, CHUNK):
+            with transaction.atomic():
+                chunk = builder.instruments(orgs, min(CHUNK, size - offset), made_task)
+                builder.instrument_events(chunk, orgs, standards, event_task)
+        builder.counts["instrument calibrations"] = builder.event_seq - builder.counts.get(
+            "standard calibrations", 0
+        )
         builder._advance(step, 1)
         record(regions["330000"], "create", None, {"demo": {"seed": seed, "size": size}}, ["demo"])
     return DemoReport(builder.counts, time.perf_counter() - start)
