@@ -26,7 +26,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from jiliang.core.identifiers import credit_code_check, make_lifetime_id
 from jiliang.platform.accounts.services import create_user
 from jiliang.platform.audit.context import acting_as
-from jiliang.platform.audit.signals import record
+from jiliang.platform.audit.signals import record, record_bulk_create
 
 from .registry import models as m
 from .registry.quantities import si_factor_and_offset
@@ -289,6 +289,12 @@ def _credit_code(rng: np.random.Generator, region: str, kind_digit: str) -> str:
     return body + credit_code_check(body)
 
 
+def _bulk(model, rows: list) -> None:
+    """``bulk_create`` plus the audit entries the skipped signals would have written."""
+    model.objects.bulk_create(rows, batch_size=BATCH)
+    record_bulk_create(rows, batch_size=BATCH)
+
+
 def _fill_si(obj, quantity_fields=(), delta_fields=()) -> None:
     factor, offset, si_unit = _si(obj.unit)
     obj.si_unit = si_unit
@@ -438,7 +444,7 @@ class _Builder:
                 "9",
             )
         all_orgs = [o for group in orgs.values() for o in group]
-        m.Organisation.objects.bulk_create(all_orgs, batch_size=BATCH)
+        _bulk(m.Organisation, all_orgs)
         self.counts["organisations"] = len(all_orgs)
         return orgs
 
@@ -469,7 +475,7 @@ class _Builder:
                     )
                     _fill_model_si(scope)
                     scopes.append(scope)
-        m.Scope.objects.bulk_create(scopes, batch_size=BATCH)
+        _bulk(m.Scope, scopes)
         self.counts["scopes"] = len(scopes)
 
     def standards(self, orgs) -> dict[str, dict[str, list[m.MeasurementStandard]]]:
@@ -522,7 +528,7 @@ class _Builder:
                     _fill_model_si(std)
                     rows.append(std)
                     by_level.setdefault(level, {}).setdefault(quantity, []).append(std)
-        m.MeasurementStandard.objects.bulk_create(rows, batch_size=BATCH)
+        _bulk(m.MeasurementStandard, rows)
         self.counts["standards"] = len(rows)
         return by_level
 
@@ -563,7 +569,7 @@ class _Builder:
                         _fill_model_si(ev)
                         events.append(ev)
                         links.append(parent)
-        m.CalibrationEvent.objects.bulk_create(events, batch_size=BATCH)
+        _bulk(m.CalibrationEvent, events)
         through = m.CalibrationEvent.standards_used.through
         through.objects.bulk_create(
             [
@@ -624,7 +630,7 @@ class _Builder:
             if len(rows) % BATCH == 0:
                 self._advance(task, BATCH)
         with transaction.atomic():
-            m.Instrument.objects.bulk_create(rows, batch_size=BATCH)
+            _bulk(m.Instrument, rows)
         self._advance(task, n % BATCH)
         self.counts["instruments"] = self.counts.get("instruments", 0) + n
         return rows
@@ -708,7 +714,7 @@ class _Builder:
     def _flush_events(events, links, through) -> None:
         if not events:
             return
-        m.CalibrationEvent.objects.bulk_create(events, batch_size=BATCH)
+        _bulk(m.CalibrationEvent, events)
         through.objects.bulk_create(
             [
                 through(calibrationevent_id=e.pk, measurementstandard_id=s.pk)
@@ -741,7 +747,7 @@ class _Builder:
             )
             _fill_model_si(rm)
             rows.append(rm)
-        m.ReferenceMaterial.objects.bulk_create(rows)
+        _bulk(m.ReferenceMaterial, rows)
         self.counts["reference materials"] = len(rows)
 
     def cmcs(self, orgs) -> None:
@@ -762,7 +768,7 @@ class _Builder:
             )
             _fill_model_si(cmc)
             rows.append(cmc)
-        m.CMC.objects.bulk_create(rows)
+        _bulk(m.CMC, rows)
         self.counts["CMCs"] = len(rows)
 
     def people(self, orgs) -> None:
@@ -781,7 +787,7 @@ class _Builder:
                             title="检定员",
                         )
                     )
-        m.Person.objects.bulk_create(people)
+        _bulk(m.Person, people)
         for k, person in enumerate(people):
             quals.append(
                 m.Qualification(
@@ -793,7 +799,7 @@ class _Builder:
                     valid_to=dt.date(2026 + k % 3, 12, 31),
                 )
             )
-        m.Qualification.objects.bulk_create(quals)
+        _bulk(m.Qualification, quals)
         self.counts["people"] = len(people)
 
     def users(self, orgs, regions) -> None:

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "jiliang.platform.accounts",
     "jiliang.platform.audit",
     "jiliang.platform.registry",
+    "jiliang.platform.ledger",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("JILIANG_LOG_LEVEL", "WARNING")},
 }
+
+# Transparency log (jiliang.core.ledger): where it lives, its origin line (also its key name),
+# and whether every committed audit entry is appended at once (else: `jiliang ledger sync`).
+JILIANG_LEDGER_DIR = Path(os.environ.get("JILIANG_LEDGER_DIR", DATA_DIR / "ledger"))
+JILIANG_LEDGER_ORIGIN = os.environ.get("JILIANG_LEDGER_ORIGIN", "jiliang.local/log")
+JILIANG_LEDGER_AUTO_SYNC = _env_flag("JILIANG_LEDGER_AUTO_SYNC", default=True)
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -22,4 +22,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("r/", include("jiliang.platform.registry.urls")),
+    path("log/", include("jiliang.platform.ledger.urls")),
 ]

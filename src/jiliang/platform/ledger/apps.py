@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LedgerConfig(AppConfig):
+    name = "jiliang.platform.ledger"
+    label = "ledger"
+    verbose_name = _("透明日志")
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from jiliang.platform.audit.signals import entry_recorded
+
+        from . import service
+
+        if settings.JILIANG_LEDGER_AUTO_SYNC:
+            entry_recorded.connect(service.on_entry_recorded, dispatch_uid="jiliang-ledger-sync")
