@@ -203,7 +203,8 @@ EN = {
     "国家现代先进测量体系 · 数据平台": "National modern measurement system · data platform",
     "登记计量标准、计量器具、标准物质、检定/校准记录与证书，量值溯源可查可验。": "Register standards, instruments, reference materials, calibrations and certificates; "
     "every traceability chain can be looked up and checked.",
-    "超期未检的在用器具": "Instruments in use past their due date", "已过有效期": "Overdue",
+    "超期未检的在用器具": "Instruments in use past their due date",
+    "已过有效期": "Overdue",
     "数量": "Count",
     "编辑": "Edit",
     "没有记录": "No records",
