@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from jiliang.core.ledger import Ed25519Signer, LeafNotFoundError, Log, leaf_hash
 from jiliang.platform.audit.models import AuditEntry
@@ -105,12 +105,18 @@ def sync(sign: bool = True) -> SyncResult:
                 )
                 if not batch:
                     break
-                indexes = _append_batch(log, batch, result)
-                with transaction.atomic():
-                    for entry, index in zip(batch, indexes, strict=True):
-                        AuditEntry.objects.filter(pk=entry.pk, ledger_index__isnull=True).update(
-                            ledger_index=index
-                        )
+                # Leaves no row points to can only come from a crash between an append and its
+                # index update; only then is each payload looked up before appending.
+                orphans = log.size - AuditEntry.objects.filter(ledger_index__isnull=False).count()
+                indexes = _append_batch(log, batch, result, dedupe=orphans > 0)
+                table = AuditEntry._meta.db_table
+                with transaction.atomic(), connection.cursor() as cursor:
+                    # One prepared statement for the batch: per-row ORM updates cost ~0.5 ms each.
+                    cursor.executemany(
+                        f"UPDATE {table} SET ledger_index = %s "  # noqa: S608 - constant name
+                        "WHERE id = %s AND ledger_index IS NULL",
+                        [(index, entry.pk) for entry, index in zip(batch, indexes, strict=True)],
+                    )
             result.size = log.size
             if sign and (result.size != start_size or log.latest_checkpoint() is None):
                 result.checkpoint = log.sign_checkpoint(signer)
@@ -119,12 +125,16 @@ def sync(sign: bool = True) -> SyncResult:
     return result
 
 
-def _append_batch(log: Log, batch: list[AuditEntry], result: SyncResult) -> list[int]:
+def _append_batch(
+    log: Log, batch: list[AuditEntry], result: SyncResult, dedupe: bool
+) -> list[int]:
     payloads = [audit_payload(entry) for entry in batch]
     indexes: list[int | None] = []
     fresh: list[bytes] = []
     for payload in payloads:
         try:
+            if not dedupe:
+                raise LeafNotFoundError("not looked up")
             indexes.append(log.index_of(leaf_hash(payload)))
             result.matched += 1
         except LeafNotFoundError:
