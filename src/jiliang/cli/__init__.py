@@ -161,6 +161,13 @@ def demo(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     force: Annotated[bool, typer.Option(help="Rebuild even if the data dir has a demo.")] = False,
+    audit: Annotated[
+        bool,
+        typer.Option(
+            "--audit/--no-audit",
+            help="Write an audit entry (and log leaf) per row; --no-audit for benchmark sizes.",
+        ),
+    ] = True,
 ) -> None:
     """Build a deterministic synthetic demo region and serve it."""
     path = setup_django(data_dir)
@@ -168,7 +175,7 @@ def demo(
     from jiliang.platform.demo import DEMO_PASSWORD, DemoExists, build_demo
 
     try:
-        report = build_demo(size=size, seed=seed, force=force, console=console)
+        report = build_demo(size=size, seed=seed, force=force, console=console, audit=audit)
     except DemoExists as exc:
         console.print(f"[yellow]{exc}[/yellow] (use --force to rebuild)")
     else:

@@ -289,12 +289,6 @@ def _credit_code(rng: np.random.Generator, region: str, kind_digit: str) -> str:
     return body + credit_code_check(body)
 
 
-def _bulk(model, rows: list) -> None:
-    """``bulk_create`` plus the audit entries the skipped signals would have written."""
-    model.objects.bulk_create(rows, batch_size=BATCH)
-    record_bulk_create(rows, batch_size=BATCH)
-
-
 def _fill_si(obj, quantity_fields=(), delta_fields=()) -> None:
     factor, offset, si_unit = _si(obj.unit)
     obj.si_unit = si_unit
@@ -311,13 +305,20 @@ def _fill_model_si(obj) -> None:
 
 
 class _Builder:
-    def __init__(self, size: int, seed: int, progress: Progress | None):
+    def __init__(self, size: int, seed: int, progress: Progress | None, audit: bool = True):
+        self.audit = audit
         self.rng = np.random.default_rng(seed)
         self.size = size
         self.progress = progress
         self.counts: dict[str, int] = {}
         self.event_seq = 0
         self.seq_by_key: dict[tuple[str, str], int] = {}
+
+    def _bulk(self, model, rows: list) -> None:
+        """``bulk_create`` plus the audit entries the skipped signals would have written."""
+        model.objects.bulk_create(rows, batch_size=BATCH)
+        if self.audit:
+            record_bulk_create(rows, batch_size=BATCH)
 
     def _task(self, label: str, total: int):
         if self.progress is None:
@@ -444,7 +445,7 @@ class _Builder:
                 "9",
             )
         all_orgs = [o for group in orgs.values() for o in group]
-        _bulk(m.Organisation, all_orgs)
+        self._bulk(m.Organisation, all_orgs)
         self.counts["organisations"] = len(all_orgs)
         return orgs
 
@@ -475,7 +476,7 @@ class _Builder:
                     )
                     _fill_model_si(scope)
                     scopes.append(scope)
-        _bulk(m.Scope, scopes)
+        self._bulk(m.Scope, scopes)
         self.counts["scopes"] = len(scopes)
 
     def standards(self, orgs) -> dict[str, dict[str, list[m.MeasurementStandard]]]:
@@ -528,7 +529,7 @@ class _Builder:
                     _fill_model_si(std)
                     rows.append(std)
                     by_level.setdefault(level, {}).setdefault(quantity, []).append(std)
-        _bulk(m.MeasurementStandard, rows)
+        self._bulk(m.MeasurementStandard, rows)
         self.counts["standards"] = len(rows)
         return by_level
 
@@ -569,7 +570,7 @@ class _Builder:
                         _fill_model_si(ev)
                         events.append(ev)
                         links.append(parent)
-        _bulk(m.CalibrationEvent, events)
+        self._bulk(m.CalibrationEvent, events)
         through = m.CalibrationEvent.standards_used.through
         through.objects.bulk_create(
             [
@@ -630,7 +631,7 @@ class _Builder:
             if len(rows) % BATCH == 0:
                 self._advance(task, BATCH)
         with transaction.atomic():
-            _bulk(m.Instrument, rows)
+            self._bulk(m.Instrument, rows)
         self._advance(task, n % BATCH)
         self.counts["instruments"] = self.counts.get("instruments", 0) + n
         return rows
@@ -710,11 +711,10 @@ class _Builder:
         self._flush_events(events, links, through)
         self._advance(task, n % 1000)
 
-    @staticmethod
-    def _flush_events(events, links, through) -> None:
+    def _flush_events(self, events, links, through) -> None:
         if not events:
             return
-        _bulk(m.CalibrationEvent, events)
+        self._bulk(m.CalibrationEvent, events)
         through.objects.bulk_create(
             [
                 through(calibrationevent_id=e.pk, measurementstandard_id=s.pk)
@@ -747,7 +747,7 @@ class _Builder:
             )
             _fill_model_si(rm)
             rows.append(rm)
-        _bulk(m.ReferenceMaterial, rows)
+        self._bulk(m.ReferenceMaterial, rows)
         self.counts["reference materials"] = len(rows)
 
     def cmcs(self, orgs) -> None:
@@ -768,7 +768,7 @@ class _Builder:
             )
             _fill_model_si(cmc)
             rows.append(cmc)
-        _bulk(m.CMC, rows)
+        self._bulk(m.CMC, rows)
         self.counts["CMCs"] = len(rows)
 
     def people(self, orgs) -> None:
@@ -787,7 +787,7 @@ class _Builder:
                             title="检定员",
                         )
                     )
-        _bulk(m.Person, people)
+        self._bulk(m.Person, people)
         for k, person in enumerate(people):
             quals.append(
                 m.Qualification(
@@ -799,7 +799,7 @@ class _Builder:
                     valid_to=dt.date(2026 + k % 3, 12, 31),
                 )
             )
-        _bulk(m.Qualification, quals)
+        self._bulk(m.Qualification, quals)
         self.counts["people"] = len(people)
 
     def users(self, orgs, regions) -> None:
@@ -839,9 +839,17 @@ def _reset_sqlite() -> None:
 
 
 def build_demo(
-    size: int = 20_000, seed: int = 2035, force: bool = False, console: Console | None = None
+    size: int = 20_000,
+    seed: int = 2035,
+    force: bool = False,
+    console: Console | None = None,
+    audit: bool = True,
 ) -> DemoReport:
-    """Build the demo region into the configured database and return what was made."""
+    """Build the demo region into the configured database and return what was made.
+
+    ``audit=False`` skips the per-row audit entries (and so their transparency-log leaves) for
+    benchmark-sized regions; `jiliang ledger audit` then reports those rows as unlogged.
+    """
     if has_demo():
         if not force:
             raise DemoExists("the data directory already holds a demo region")
@@ -859,7 +867,7 @@ def build_demo(
         if console is not None
         else None
     )
-    builder = _Builder(size, seed, progress)
+    builder = _Builder(size, seed, progress, audit)
     ctx = progress if progress is not None else _NullContext()
     with ctx, acting_as(None, f"demo region seed={seed} size={size}"):
         step = progress.add_task("structure", total=7) if progress else None
