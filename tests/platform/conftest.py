@@ -20,6 +20,12 @@ from jiliang.platform.registry import models as m
 PASSWORD = "a-long-test-password-1"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 at production strength costs ~0.3 s a user; tests only need a working hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def credit(region: str, n: int) -> str:
     body = f"91{region}{n:09d}"
     return body + credit_code_check(body)

@@ -14,6 +14,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from jiliang import __version__
 from jiliang.platform.accounts.models import ApiToken
+from jiliang.platform.calibration.api import router as uncertainty_router
 from jiliang.platform.ledger.api import router as ledger_router
 from jiliang.platform.registry.api import FieldErrors
 from jiliang.platform.registry.api import router as registry_router
@@ -60,3 +61,4 @@ def field_errors(request, exc: FieldErrors):
 
 api.add_router("/registry", registry_router)
 api.add_router("/ledger", ledger_router)
+api.add_router("/uncertainty", uncertainty_router)

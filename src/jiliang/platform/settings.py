@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "jiliang.platform.audit",
     "jiliang.platform.registry",
     "jiliang.platform.ledger",
+    "jiliang.platform.calibration",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,12 @@ LOGGING = {
 JILIANG_LEDGER_DIR = Path(os.environ.get("JILIANG_LEDGER_DIR", DATA_DIR / "ledger"))
 JILIANG_LEDGER_ORIGIN = os.environ.get("JILIANG_LEDGER_ORIGIN", "jiliang.local/log")
 JILIANG_LEDGER_AUTO_SYNC = _env_flag("JILIANG_LEDGER_AUTO_SYNC", default=True)
+
+# Limits on one budget evaluation requested over the web (jiliang.core.uncertainty).
+JILIANG_BUDGET_MAX_TRIALS = int(os.environ.get("JILIANG_BUDGET_MAX_TRIALS", 2_000_000))
+JILIANG_BUDGET_MAX_INPUTS = int(os.environ.get("JILIANG_BUDGET_MAX_INPUTS", 200))
+JILIANG_BUDGET_MAX_SECONDS = float(os.environ.get("JILIANG_BUDGET_MAX_SECONDS", 10))
+JILIANG_BUDGET_WORKERS = int(os.environ.get("JILIANG_BUDGET_WORKERS", 1))
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -23,4 +23,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("r/", include("jiliang.platform.registry.urls")),
     path("log/", include("jiliang.platform.ledger.urls")),
+    path("budgets/", include("jiliang.platform.calibration.urls")),
 ]

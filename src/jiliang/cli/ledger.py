@@ -1,0 +1,301 @@
+"""``jiliang ledger``: the RFC 9162 transparency log from the command line.
+
+Works on a log directory (``--log DIR``, default ``$JILIANG_DATA_DIR/ledger``) without the
+platform. Exit codes: 0 valid / done, 1 invalid (verification or audit failed), 2 usage or
+unreadable input.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from jiliang.core.ledger import (
+    CosignatureVerifier,
+    Ed25519Signer,
+    Ed25519Verifier,
+    InclusionProof,
+    LedgerError,
+    Log,
+    audit_log,
+    export_tiles,
+    open_checkpoint,
+    verify_entry,
+)
+from jiliang.core.ledger.note import b64encode
+
+app = typer.Typer(
+    name="ledger",
+    help="RFC 9162 transparency log: append, checkpoint, prove, verify, audit.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+SKEY_FILE = "keys/log.skey"
+VKEY_FILE = "keys/log.vkey"
+
+
+def _default_log() -> Path:
+    from jiliang.config import data_dir
+
+    return data_dir() / "ledger"
+
+
+LogDir = Annotated[
+    Path | None,
+    typer.Option("--log", help="Log directory (default: $JILIANG_DATA_DIR/ledger)."),
+]
+OutFile = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+def _open(log_dir: Path | None) -> Log:
+    path = log_dir if log_dir is not None else _default_log()
+    try:
+        return Log(path)
+    except LedgerError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+
+
+def _emit(text: str, out_file: Path | None) -> None:
+    if out_file is None:
+        typer.echo(text, nl=False)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        err.print(f"wrote {out_file}")
+
+
+def _signer(log: Log, key_file: Path | None) -> Ed25519Signer:
+    path = key_file or log.path / SKEY_FILE
+    try:
+        return Ed25519Signer.from_skey(_read(path, "signer key").decode())
+    except (LedgerError, UnicodeDecodeError) as exc:
+        raise _fail(f"signer key {path}: {exc}") from None
+
+
+def _verifier(key: str | None, log_dir: Path | None) -> Ed25519Verifier:
+    """``--key`` is a vkey string or a file holding one; default: the log's own vkey."""
+    if key is None:
+        path = (log_dir if log_dir is not None else _default_log()) / VKEY_FILE
+        if not path.exists():
+            raise _fail(f"no --key given and no log key at {path}")
+        key = _read(path, "verifier key").decode()
+    elif os.path.exists(key):
+        key = _read(Path(key), "verifier key").decode()
+    try:
+        return Ed25519Verifier.from_vkey(key.strip())
+    except LedgerError as exc:
+        raise _fail(f"verifier key: {exc}") from None
+
+
+@app.command()
+def init(
+    origin: Annotated[str, typer.Option("--origin", help="Log origin, e.g. example.org/log.")],
+    log_dir: LogDir = None,
+) -> None:
+    """Create an empty log directory and its Ed25519 checkpoint key (named after the origin)."""
+    path = log_dir if log_dir is not None else _default_log()
+    try:
+        log = Log.create(path, origin)
+    except LedgerError as exc:
+        raise _fail(str(exc)) from None
+    signer = Ed25519Signer.generate(origin)
+    keys = path / "keys"
+    keys.mkdir(exist_ok=True)
+    skey = keys / "log.skey"
+    fd = os.open(skey, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(signer.skey + "\n")
+    (keys / "log.vkey").write_text(signer.verifier().vkey + "\n")
+    log.close()
+    out.print(f"created log {origin} in {path}")
+    out.print(f"verifier key: {signer.verifier().vkey}")
+
+
+@app.command()
+def append(
+    files: Annotated[list[Path], typer.Argument(help="Files whose bytes become log entries.")],
+    log_dir: LogDir = None,
+) -> None:
+    """Append files as entries (one atomic batch); prints index and leaf hash of each."""
+    entries = [_read(f, "entry") for f in files]
+    with _open(log_dir) as log:
+        first = log.append_many(entries)
+        for offset, path in enumerate(files):
+            index = first + offset
+            typer.echo(f"{index}\t{log.leaf_hash(index).hex()}\t{path}")
+
+
+@app.command()
+def checkpoint(
+    log_dir: LogDir = None,
+    key_file: Annotated[
+        Path | None, typer.Option("--key", help="Signer key file (default: the log's).")
+    ] = None,
+    out_file: OutFile = None,
+) -> None:
+    """Sign a checkpoint of the current tree, save it as the latest, and print it."""
+    with _open(log_dir) as log:
+        signer = _signer(log, key_file)
+        try:
+            note = log.sign_checkpoint(signer)
+        except LedgerError as exc:
+            raise _fail(str(exc)) from None
+    _emit(note.decode(), out_file)
+
+
+@app.command()
+def prove(
+    index: Annotated[int, typer.Option("--index", min=0, help="Leaf index.")],
+    size: Annotated[
+        int | None,
+        typer.Option("--size", min=1, help="Tree size (default: latest checkpoint, else current)."),
+    ] = None,
+    log_dir: LogDir = None,
+    out_file: OutFile = None,
+) -> None:
+    """Print the inclusion proof of leaf INDEX as a JSON proof file."""
+    with _open(log_dir) as log:
+        if size is None:
+            size = _checkpoint_size(log)
+        try:
+            proof = log.inclusion_proof_file(index, size)
+        except LedgerError as exc:
+            raise _fail(str(exc)) from None
+    _emit(proof.to_json(), out_file)
+
+
+def _checkpoint_size(log: Log) -> int:
+    note = log.latest_checkpoint()
+    if note is None:
+        return log.size
+    try:
+        return int(note.decode().split("\n")[1])
+    except (ValueError, IndexError, UnicodeDecodeError):
+        raise _fail(f"latest checkpoint in {log.path} is malformed") from None
+
+
+@app.command()
+def consistency(
+    old_size: Annotated[int, typer.Argument(min=0, help="Older tree size M.")],
+    new_size: Annotated[int, typer.Argument(min=0, help="Newer tree size N.")],
+    log_dir: LogDir = None,
+    out_file: OutFile = None,
+) -> None:
+    """Print the consistency proof between tree sizes M and N as a JSON proof file."""
+    with _open(log_dir) as log:
+        try:
+            proof = log.consistency_proof_file(old_size, new_size)
+        except LedgerError as exc:
+            raise _fail(str(exc)) from None
+    _emit(proof.to_json(), out_file)
+
+
+@app.command()
+def verify(
+    entry: Annotated[Path, typer.Argument(help="The entry file (e.g. a DCC XML).")],
+    proof: Annotated[Path, typer.Option("--proof", help="Inclusion proof JSON file.")],
+    checkpoint_file: Annotated[Path, typer.Option("--checkpoint", help="Signed checkpoint.")],
+    key: Annotated[
+        str | None, typer.Option("--key", help="Log verifier key (vkey string or file).")
+    ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option("--witness", help="Witness cosigner vkey (type 0x04); repeatable."),
+    ] = None,
+    quorum: Annotated[
+        int | None,
+        typer.Option("--quorum", min=0, help="Cosignatures required (default: all witnesses)."),
+    ] = None,
+    log_dir: LogDir = None,
+) -> None:
+    """Verify offline that ENTRY is in the log: exit 0 valid, 1 invalid (with reason), 2 usage."""
+    entry_bytes = _read(entry, "entry")
+    proof_bytes = _read(proof, "proof")
+    note = _read(checkpoint_file, "checkpoint")
+    verifier = _verifier(key, log_dir)
+    try:
+        witnesses = [CosignatureVerifier.from_vkey(w) for w in witness or []]
+    except LedgerError as exc:
+        raise _fail(f"witness key: {exc}") from None
+    needed = len(witnesses) if quorum is None else quorum
+    try:
+        parsed = InclusionProof.from_json(proof_bytes)
+        signed = verify_entry(entry_bytes, parsed, note, verifier, witnesses, needed)
+    except LedgerError as exc:
+        out.print(f"INVALID ({type(exc).__name__}): {exc}")
+        raise typer.Exit(1) from None
+    head = signed.checkpoint
+    out.print(
+        f"VALID: entry is leaf {parsed.index} of {head.origin} at tree size {head.size}, "
+        f"root {b64encode(head.root)}"
+    )
+
+
+@app.command()
+def audit(
+    log_dir: LogDir = None,
+    key: Annotated[
+        str | None, typer.Option("--key", help="Log verifier key (default: the log's).")
+    ] = None,
+) -> None:
+    """Recompute the tree from stored entries; compare with tiles, state and latest checkpoint."""
+    with _open(log_dir) as log:
+        has_key = key is not None or (log.path / VKEY_FILE).exists()
+        verifier = _verifier(key, log.path) if has_key else None
+        report = audit_log(log, verifier)
+    if report.ok:
+        out.print(f"OK: {report.size} entries, {report.checked_hashes} hashes recomputed")
+        return
+    for problem in report.problems:
+        out.print(f"PROBLEM: {problem}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    dest: Annotated[Path, typer.Argument(help="Directory for the static C2SP tiles.")],
+    log_dir: LogDir = None,
+) -> None:
+    """Write checkpoint, tile/<L>/<N>[.p/<W>] and entry bundles for static serving/mirrors."""
+    with _open(log_dir) as log:
+        try:
+            count = export_tiles(log, dest)
+        except LedgerError as exc:
+            raise _fail(str(exc)) from None
+    out.print(f"wrote {count} files to {dest}")
+
+
+@app.command("show-checkpoint")
+def show_checkpoint(
+    checkpoint_file: Annotated[Path, typer.Argument(help="Signed checkpoint file.")],
+    key: Annotated[str | None, typer.Option("--key", help="Log verifier key.")] = None,
+    log_dir: LogDir = None,
+) -> None:
+    """Verify a signed checkpoint and print origin, size and root."""
+    note = _read(checkpoint_file, "checkpoint")
+    try:
+        head = open_checkpoint(note, _verifier(key, log_dir)).checkpoint
+    except LedgerError as exc:
+        out.print(f"INVALID ({type(exc).__name__}): {exc}")
+        raise typer.Exit(1) from None
+    out.print(f"VALID: {head.origin} size {head.size} root {b64encode(head.root)}")
