@@ -257,18 +257,68 @@ def audit(
     key: Annotated[
         str | None, typer.Option("--key", help="Log verifier key (default: the log's).")
     ] = None,
+    records: Annotated[
+        bool,
+        typer.Option(
+            "--records/--no-records",
+            help="Also check the platform's stored records (needs the platform's data dir).",
+        ),
+    ] = False,
 ) -> None:
-    """Recompute the tree from stored entries; compare with tiles, state and latest checkpoint."""
+    """Recompute the tree from stored entries; compare with tiles, state and latest checkpoint.
+
+    With ``--records``: also recompute the hash of every stored audit entry and compare each
+    registry row with its last logged state, reporting every record that no longer matches.
+    """
     with _open(log_dir) as log:
         has_key = key is not None or (log.path / VKEY_FILE).exists()
         verifier = _verifier(key, log.path) if has_key else None
         report = audit_log(log, verifier)
+    failed = not report.ok
     if report.ok:
         out.print(f"OK: {report.size} entries, {report.checked_hashes} hashes recomputed")
-        return
     for problem in report.problems:
         out.print(f"PROBLEM: {problem}")
-    raise typer.Exit(1)
+    if records:
+        failed |= _audit_platform_records()
+    if failed:
+        raise typer.Exit(1)
+
+
+def _audit_platform_records() -> bool:
+    """The platform's stored records against their logged hashes; True if anything is wrong."""
+    from jiliang.cli import setup_django
+
+    setup_django()
+    from jiliang.platform.ledger import service
+
+    failed = False
+    for name, report in (
+        ("audit entries", service.audit_records()),
+        ("registry rows", service.audit_rows()),
+    ):
+        if report.ok:
+            out.print(f"OK: {report.checked} {name} match their logged hashes")
+            continue
+        failed = True
+        for problem in report.problems:
+            out.print(
+                f"PROBLEM ({name}): {problem['kind']} {problem.get('object', '')} "
+                f"entry={problem['entry']}: {problem['detail']}"
+            )
+    return failed
+
+
+@app.command()
+def sync() -> None:
+    """Platform: append unlogged audit entries to the platform's log and sign a checkpoint."""
+    from jiliang.cli import setup_django
+
+    setup_django()
+    from jiliang.platform.ledger import service
+
+    result = service.sync()
+    out.print(f"appended {result.appended}, matched {result.matched}, tree size {result.size}")
 
 
 @app.command()
