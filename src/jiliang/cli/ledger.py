@@ -293,10 +293,9 @@ def _audit_platform_records() -> bool:
     from jiliang.platform.ledger import service
 
     failed = False
-    for name, report in (
-        ("audit entries", service.audit_records()),
-        ("registry rows", service.audit_rows()),
-    ):
+    reports = [("audit entries", service.audit_records()), ("registry rows", service.audit_rows())]
+    reports += [("other logged records", audit()) for _count, audit in service.LEAF_SOURCES]
+    for name, report in reports:
         if report.ok:
             out.print(f"OK: {report.checked} {name} match their logged hashes")
             continue

@@ -15,6 +15,7 @@ from ninja.security import HttpBearer, SessionAuth
 from jiliang import __version__
 from jiliang.platform.accounts.models import ApiToken
 from jiliang.platform.calibration.api import router as uncertainty_router
+from jiliang.platform.certificates.api import router as certificates_router
 from jiliang.platform.ledger.api import router as ledger_router
 from jiliang.platform.registry.api import FieldErrors
 from jiliang.platform.registry.api import router as registry_router
@@ -62,3 +63,4 @@ def field_errors(request, exc: FieldErrors):
 api.add_router("/registry", registry_router)
 api.add_router("/ledger", ledger_router)
 api.add_router("/uncertainty", uncertainty_router)
+api.add_router("/certificates", certificates_router)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "jiliang.platform.registry",
     "jiliang.platform.ledger",
     "jiliang.platform.calibration",
+    "jiliang.platform.certificates",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +208,9 @@ LOGGING = {
 JILIANG_LEDGER_DIR = Path(os.environ.get("JILIANG_LEDGER_DIR", DATA_DIR / "ledger"))
 JILIANG_LEDGER_ORIGIN = os.environ.get("JILIANG_LEDGER_ORIGIN", "jiliang.local/log")
 JILIANG_LEDGER_AUTO_SYNC = _env_flag("JILIANG_LEDGER_AUTO_SYNC", default=True)
+
+# Laboratory signing keys/certificates and trust anchors for digital calibration certificates.
+JILIANG_PKI_DIR = Path(os.environ.get("JILIANG_PKI_DIR", DATA_DIR / "pki"))
 
 # Limits on one budget evaluation requested over the web (jiliang.core.uncertainty).
 JILIANG_BUDGET_MAX_TRIALS = int(os.environ.get("JILIANG_BUDGET_MAX_TRIALS", 2_000_000))

@@ -24,4 +24,5 @@ urlpatterns = [
     path("r/", include("jiliang.platform.registry.urls")),
     path("log/", include("jiliang.platform.ledger.urls")),
     path("budgets/", include("jiliang.platform.calibration.urls")),
+    path("", include("jiliang.platform.certificates.urls")),
 ]

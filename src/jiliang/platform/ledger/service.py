@@ -25,6 +25,21 @@ from jiliang.platform.audit.models import AuditEntry
 
 logger = logging.getLogger(__name__)
 
+#: Other record kinds that put leaves in the log (certificates…): each a pair of callables,
+#: ``count() -> int`` (rows holding a leaf index) and ``audit() -> RecordAudit``.
+LEAF_SOURCES: list[tuple] = []
+
+
+def register_leaf_source(count, audit) -> None:
+    if (count, audit) not in LEAF_SOURCES:
+        LEAF_SOURCES.append((count, audit))
+
+
+def _referenced_leaves() -> int:
+    rows = AuditEntry.objects.filter(ledger_index__isnull=False).count()
+    return rows + sum(count() for count, _audit in LEAF_SOURCES)
+
+
 SKEY = Path("keys/log.skey")
 VKEY = Path("keys/log.vkey")
 SYNC_BATCH = 10_000
@@ -107,7 +122,7 @@ def sync(sign: bool = True) -> SyncResult:
                     break
                 # Leaves no row points to can only come from a crash between an append and its
                 # index update; only then is each payload looked up before appending.
-                orphans = log.size - AuditEntry.objects.filter(ledger_index__isnull=False).count()
+                orphans = log.size - _referenced_leaves()
                 indexes = _append_batch(log, batch, result, dedupe=orphans > 0)
                 table = AuditEntry._meta.db_table
                 with transaction.atomic(), connection.cursor() as cursor:
@@ -144,6 +159,59 @@ def _append_batch(log: Log, batch: list[AuditEntry], result: SyncResult, dedupe:
         counter = iter(range(first, first + len(fresh)))
         indexes = [next(counter) if i is None else i for i in indexes]
     return [int(i) for i in indexes]  # type: ignore[arg-type]
+
+
+def append_payload(payload: bytes) -> int:
+    """Append one record's payload (see :func:`leaf_payload`) and sign a checkpoint.
+
+    Idempotent: a payload already in the log (a retry after a crash) returns its index.
+    """
+    with _exclusive():
+        log, signer = ensure_log()
+        try:
+            try:
+                return log.index_of(leaf_hash(payload))
+            except LeafNotFoundError:
+                index = log.append(payload)
+            log.sign_checkpoint(signer)
+            return index
+        finally:
+            log.close()
+
+
+def inclusion(index: int) -> dict:
+    """Inclusion proof of leaf ``index`` against the latest signed checkpoint, verified here.
+
+    Returns the proof file, the checkpoint note and whether the proof checks out — what the public
+    verification page shows.
+    """
+    from jiliang.core.ledger import Ed25519Verifier, LedgerError, open_checkpoint, verify_inclusion
+
+    log, _signer = ensure_log()
+    try:
+        note = log.latest_checkpoint()
+        if note is None:
+            return {"verified": False, "error": "no signed checkpoint yet"}
+        head = open_checkpoint(note, Ed25519Verifier.from_vkey(verifier_key())).checkpoint
+        if index >= head.size:
+            return {
+                "verified": False,
+                "error": f"leaf {index} is not yet in checkpoint {head.size}",
+            }
+        proof = log.inclusion_proof_file(index, head.size)
+        try:
+            verify_inclusion(proof.leaf_hash, index, head.size, list(proof.hashes), head.root)
+        except LedgerError as exc:
+            return {"verified": False, "error": str(exc)}
+        return {
+            "verified": True,
+            "index": index,
+            "size": head.size,
+            "proof": proof.to_dict(),
+            "checkpoint": note.decode(),
+        }
+    finally:
+        log.close()
 
 
 def on_entry_recorded(sender, entry: AuditEntry, **kwargs) -> None:

@@ -1,0 +1,148 @@
+"""DCC / D-SI XSD cache: local directories first, optional one-time download, compiled per version.
+
+File naming inside a schema directory follows PTB's release names: ``dcc_v3.1.2.xsd`` and
+``SI_Format_v2.1.0.xsd``. The DCC XSD imports D-SI by its canonical URL
+(``https://ptb.de/si/v2.1.0/SI_Format.xsd``); a custom lxml resolver maps that URL to the local
+file so validation works offline and never touches the network.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import urllib.request
+from collections.abc import Iterable
+from pathlib import Path
+
+from lxml import etree
+
+from jiliang.core.dcc.errors import SchemaUnavailable
+
+DCC_NS = "https://ptb.de/dcc"
+SI_NS = "https://ptb.de/si"
+
+DCC_URL = "https://ptb.de/dcc/v{version}/dcc.xsd"
+SI_URL = "https://ptb.de/si/v{version}/SI_Format.xsd"
+_SI_URL_RE = re.compile(r"https?://(?:www\.)?ptb\.de/si/v(\d+\.\d+\.\d+)/SI_Format\.xsd")
+_VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
+
+_cache: dict[tuple[str, tuple[str, ...]], etree.XMLSchema] = {}
+_lock = threading.Lock()
+
+
+def default_schema_dirs() -> list[Path]:
+    """Schema directories in search order: ``$JILIANG_DCC_SCHEMA_DIR``, ``data_dir()/schemas``."""
+    from jiliang.config import data_dir
+
+    dirs = []
+    env = os.environ.get("JILIANG_DCC_SCHEMA_DIR")
+    if env:
+        dirs.extend(Path(p) for p in env.split(os.pathsep) if p)
+    dirs.append(data_dir(create=False) / "schemas")
+    return dirs
+
+
+def _find(name: str, dirs: Iterable[Path]) -> Path | None:
+    for d in dirs:
+        candidate = Path(d) / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class _LocalSchemaResolver(etree.Resolver):
+    """Resolve canonical PTB schema URLs to files in the configured directories (offline)."""
+
+    def __init__(self, dirs: list[Path]) -> None:
+        super().__init__()
+        self.dirs = dirs
+        self.missing: list[str] = []
+
+    def resolve(self, system_url, public_id, context):  # type: ignore[override]
+        match = _SI_URL_RE.fullmatch(system_url or "")
+        if match:
+            path = _find(f"SI_Format_v{match.group(1)}.xsd", self.dirs)
+            if path is not None:
+                return self.resolve_filename(str(path), context)
+            self.missing.append(system_url)
+        return None  # libxml2 then fails (no network), and we report what was missing
+
+
+def _schema_parser(resolver: etree.Resolver) -> etree.XMLParser:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    parser.resolvers.add(resolver)
+    return parser
+
+
+def get_schema(version: str, schema_dirs: Iterable[Path | str] | None = None) -> etree.XMLSchema:
+    """Return the compiled XSD for DCC ``version`` (cached per version and directory list).
+
+    Raises :class:`SchemaUnavailable` naming the version and every place looked at.
+    """
+    if not _VERSION_RE.match(version or ""):
+        raise SchemaUnavailable(str(version), [], "not a version number")
+    dirs = [Path(d) for d in (schema_dirs if schema_dirs is not None else default_schema_dirs())]
+    key = (version, tuple(str(d.resolve()) for d in dirs))
+    schema = _cache.get(key)
+    if schema is not None:
+        return schema
+    with _lock:
+        schema = _cache.get(key)
+        if schema is None:
+            schema = _compile(version, dirs)
+            _cache[key] = schema
+    return schema
+
+
+def _compile(version: str, dirs: list[Path]) -> etree.XMLSchema:
+    name = f"dcc_v{version}.xsd"
+    path = _find(name, dirs)
+    places = [str(d / name) for d in dirs]
+    if path is None:
+        raise SchemaUnavailable(version, places)
+    resolver = _LocalSchemaResolver(dirs)
+    try:
+        doc = etree.parse(str(path), _schema_parser(resolver))
+        return etree.XMLSchema(doc)
+    except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
+        looked = places + [f"{d}/SI_Format_v*.xsd for {u}" for u in resolver.missing for d in dirs]
+        detail = f"{path} does not compile: {exc}"
+        if resolver.missing:
+            detail = f"imported schema not available locally: {', '.join(resolver.missing)}"
+        raise SchemaUnavailable(version, looked, detail) from exc
+
+
+def clear_cache() -> None:
+    """Forget compiled schemas (tests, or after a download)."""
+    with _lock:
+        _cache.clear()
+
+
+def download_schema(version: str, target: Path | None = None, timeout: float = 30.0) -> Path:
+    """Fetch ``dcc_v{version}.xsd`` and the D-SI XSD it imports from ptb.de into ``target``.
+
+    One-time operation for deployments with network access (default target
+    ``data_dir()/schemas``); afterwards validation runs offline. Not exercised in tests.
+    """
+    from jiliang.config import data_dir
+
+    target = Path(target) if target is not None else data_dir() / "schemas"
+    target.mkdir(parents=True, exist_ok=True)
+    dcc_bytes = _http_get(DCC_URL.format(version=version), timeout, version)
+    (target / f"dcc_v{version}.xsd").write_bytes(dcc_bytes)
+    for si_version in set(_SI_URL_RE.findall(dcc_bytes.decode("utf-8", "replace"))):
+        si_bytes = _http_get(SI_URL.format(version=si_version), timeout, version)
+        (target / f"SI_Format_v{si_version}.xsd").write_bytes(si_bytes)
+    clear_cache()
+    return target
+
+
+def _http_get(url: str, timeout: float, version: str) -> bytes:
+    if not url.startswith("https://"):
+        raise SchemaUnavailable(version, [url], "only https URLs are fetched")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read()
+    except OSError as exc:
+        raise SchemaUnavailable(version, [url], f"download failed: {exc}") from exc

@@ -1,0 +1,168 @@
+"""Certificates API: the workflow, downloads, and public verification (no login)."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from jiliang.platform.registry.models import CalibrationEvent
+from jiliang.platform.registry.permissions import readable
+
+from . import services
+from .models import Certificate
+
+router = Router(tags=["certificates"])
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+class CertificateOut(Schema):
+    id: int
+    number: str
+    event: str
+    status: str
+    replaces: str | None
+    canonical_hash: str
+    ledger_index: int | None
+    valid_schema: bool | None
+
+
+class DraftIn(Schema):
+    event: str  # certificate number of the calibration event
+
+
+class WithdrawIn(Schema):
+    reason: str
+
+
+def _user(request):
+    return request.auth if getattr(request.auth, "is_authenticated", False) else request.user
+
+
+def _out(cert: Certificate) -> dict:
+    return {
+        "id": cert.pk,
+        "number": cert.number,
+        "event": cert.event.certificate_no,
+        "status": cert.status,
+        "replaces": cert.replaces.number if cert.replaces_id else None,
+        "canonical_hash": cert.canonical_hash,
+        "ledger_index": cert.ledger_index,
+        "valid_schema": (cert.validation or {}).get("valid"),
+    }
+
+
+def _get(request, pk: int) -> Certificate:
+    cert = readable(_user(request), Certificate).select_related("event").filter(pk=pk).first()
+    if cert is None:
+        raise HttpError(404, f"certificate {pk} not found")
+    return cert
+
+
+def _step(fn, *args):
+    try:
+        return _out(fn(*args))
+    except services.NotAllowed as exc:
+        raise HttpError(403, str(exc)) from None
+    except services.WorkflowError as exc:
+        raise HttpError(409, str(exc)) from None
+
+
+@router.get("", response=list[CertificateOut])
+def list_certificates(
+    request: HttpRequest, status: str | None = None, limit: int = 50, offset: int = 0
+):
+    qs = readable(_user(request), Certificate).select_related("event", "replaces")
+    if status:
+        qs = qs.filter(status=status)
+    return [_out(c) for c in qs[offset : offset + min(limit, 500)]]
+
+
+@router.post("/drafts", response={201: CertificateOut})
+def create_draft(request: HttpRequest, payload: DraftIn):
+    user = _user(request)
+    event = readable(user, CalibrationEvent).filter(certificate_no=payload.event).first()
+    if event is None:
+        raise HttpError(422, f"event: unknown calibration event {payload.event!r}")
+    return Status(201, _step(services.create_draft, event, user))
+
+
+@router.post("/{pk}/submit", response=CertificateOut)
+def submit(request: HttpRequest, pk: int):
+    return _step(services.submit, _get(request, pk), _user(request))
+
+
+@router.post("/{pk}/issue", response=CertificateOut)
+def issue(request: HttpRequest, pk: int):
+    return _step(services.issue, _get(request, pk), _user(request))
+
+
+@router.post("/{pk}/amend", response={201: CertificateOut})
+def amend(request: HttpRequest, pk: int):
+    return Status(201, _step(services.amend, _get(request, pk), _user(request)))
+
+
+@router.post("/{pk}/withdraw", response=CertificateOut)
+def withdraw(request: HttpRequest, pk: int, payload: WithdrawIn):
+    return _step(services.withdraw, _get(request, pk), _user(request), payload.reason)
+
+
+@router.post(
+    "/import",
+    response={201: CertificateOut},
+    summary="Register a third-party DCC as the calibration of one of your standards",
+)
+def import_external(
+    request: HttpRequest, file: File[UploadedFile], standard: Form[str], laboratory: Form[str]
+):
+    from jiliang.platform.registry.models import MeasurementStandard, Organisation
+
+    user = _user(request)
+    if file.size > MAX_UPLOAD:
+        raise HttpError(413, f"file: larger than {MAX_UPLOAD // (1024 * 1024)} MiB")
+    std = readable(user, MeasurementStandard).filter(code=standard).first()
+    if std is None:
+        raise HttpError(422, f"standard: unknown standard {standard!r}")
+    lab = Organisation.objects.filter(code=laboratory).first()
+    if lab is None:
+        raise HttpError(422, f"laboratory: unknown organisation {laboratory!r}")
+    return Status(201, _step(services.import_external, file.read(), std, lab, user))
+
+
+def _verification(result: services.Verification) -> dict:
+    cert = result.certificate
+    return {
+        "number": result.number,
+        "found": cert is not None,
+        "status": cert.status if cert else None,
+        "current": result.current,
+        "replaced_by": cert.replaced_by.number if cert and hasattr(cert, "replaced_by") else None,
+        "issued_by": cert.event.performed_by.name if cert else None,
+        "canonical_hash": result.canonical_hash,
+        "schema": result.schema,
+        "signature": result.signature,
+        "inclusion": result.inclusion,
+        "problems": result.problems,
+    }
+
+
+@router.get("/verify/{number}", auth=None, summary="Public: verify a certificate by number")
+def verify_number(request: HttpRequest, number: str):
+    return _verification(services.verify(number=number))
+
+
+@router.post("/verify", auth=None, summary="Public: verify an uploaded DCC XML file")
+def verify_upload(request: HttpRequest, file: File[UploadedFile], number: Form[str | None] = None):
+    if file.size > MAX_UPLOAD:
+        raise HttpError(413, f"file: larger than {MAX_UPLOAD // (1024 * 1024)} MiB")
+    return _verification(services.verify(xml=file.read(), number=number))
+
+
+@router.get("/{pk}", response=CertificateOut)
+def get_certificate(request: HttpRequest, pk: int):
+    return _out(_get(request, pk))
+
+
+@router.get("/{pk}/xml")
+def get_xml(request: HttpRequest, pk: int):
+    return HttpResponse(_get(request, pk).xml.encode(), content_type="application/xml")

@@ -1,0 +1,119 @@
+"""Certificate pages: the event panel, a certificate's page with its workflow, downloads, and the
+public verification page (no login) that the QR code on every certificate points to."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from jiliang.core.dcc.render import render_pdf
+from jiliang.platform.registry.models import CalibrationEvent
+from jiliang.platform.registry.permissions import can_write, readable
+
+from . import services
+from .models import Certificate
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def event_certificates_panel(request: HttpRequest, obj) -> str | None:
+    if not isinstance(obj, CalibrationEvent):
+        return None
+    certs = readable(request.user, Certificate).filter(event=obj).order_by("id")
+    return render_to_string(
+        "certificates/event_panel.html",
+        {
+            "certificates": certs,
+            "event": obj,
+            "can_draft": can_write(request.user, obj)
+            and not certs.exclude(status=Certificate.Status.WITHDRAWN).exists(),
+        },
+        request=request,
+    )
+
+
+def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cert = get_object_or_404(readable(request.user, Certificate).select_related("event"), pk=pk)
+    check = services.verify(number=cert.number) if cert.canonical_hash else None
+    return render(
+        request,
+        "certificates/detail.html",
+        {
+            "cert": cert,
+            "check": check,
+            "can_act": can_write(request.user, cert.event),
+        },
+    )
+
+
+@login_required
+@require_POST
+def draft(request: HttpRequest, event_pk: int) -> HttpResponse:
+    event = get_object_or_404(readable(request.user, CalibrationEvent), pk=event_pk)
+    try:
+        cert = services.create_draft(event, request.user)
+    except services.WorkflowError as exc:
+        raise PermissionDenied(str(exc)) from None
+    return redirect("certificates:detail", pk=cert.pk)
+
+
+@login_required
+@require_POST
+def action(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    cert = get_object_or_404(readable(request.user, Certificate), pk=pk)
+    steps = {
+        "submit": lambda: services.submit(cert, request.user),
+        "issue": lambda: services.issue(cert, request.user),
+        "amend": lambda: services.amend(cert, request.user),
+        "withdraw": lambda: services.withdraw(cert, request.user, request.POST.get("reason", "")),
+    }
+    if step not in steps:
+        raise PermissionDenied(step)
+    try:
+        result = steps[step]()
+    except services.WorkflowError as exc:
+        return render(
+            request,
+            "certificates/detail.html",
+            {"cert": cert, "error": str(exc), "can_act": True},
+            status=409,
+        )
+    return redirect("certificates:detail", pk=result.pk)
+
+
+def download_xml(request: HttpRequest, pk: int) -> HttpResponse:
+    cert = get_object_or_404(readable(request.user, Certificate), pk=pk)
+    response = HttpResponse(cert.xml.encode(), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{cert.number}.xml"'
+    return response
+
+
+def download_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    cert = get_object_or_404(readable(request.user, Certificate), pk=pk)
+    from django.conf import settings
+
+    pdf = render_pdf(cert.xml.encode(), url_base=settings.PUBLIC_URL)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{cert.number}.pdf"'
+    return response
+
+
+def public_verify(request: HttpRequest, number: str | None = None) -> HttpResponse:
+    """No login: enter a number, follow the QR code, or upload a DCC XML file."""
+    number = number or request.GET.get("number") or request.POST.get("number") or None
+    upload = request.FILES.get("file")
+    result = error = None
+    if upload is not None and upload.size > MAX_UPLOAD:
+        error = f"file larger than {MAX_UPLOAD // (1024 * 1024)} MiB"
+    elif upload is not None or number:
+        result = services.verify(xml=upload.read() if upload else None, number=number)
+    return render(
+        request,
+        "certificates/verify.html",
+        {"result": result, "error": error, "number": number or ""},
+        status=400 if error else 200,
+    )
