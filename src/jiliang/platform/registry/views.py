@@ -116,6 +116,7 @@ def overdue_instruments(queryset, today):
         queryset.filter(status="in_use")
         .annotate(last_due=Max("calibrations__due_on", filter=Q(calibrations__withdrawn=False)))
         .filter(Q(last_due__lt=today) | Q(last_due__isnull=True))
+        .order_by("lifetime_id")
     )
 
 
