@@ -61,6 +61,7 @@ def field_errors(request, exc: FieldErrors):
 
 
 api.add_router("/registry", registry_router)
+api.add_router("/supervision", "jiliang.platform.supervision.api.router")
 api.add_router("/ledger", ledger_router)
 api.add_router("/uncertainty", uncertainty_router)
 api.add_router("/certificates", certificates_router)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "jiliang.platform.accounts",
     "jiliang.platform.audit",
     "jiliang.platform.registry",
+    "jiliang.platform.supervision",
     "jiliang.platform.ledger",
     "jiliang.platform.calibration",
     "jiliang.platform.certificates",

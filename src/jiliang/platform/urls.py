@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("r/", include("jiliang.platform.registry.urls")),
+    path("", include("jiliang.platform.supervision.urls")),
     path("log/", include("jiliang.platform.ledger.urls")),
     path("budgets/", include("jiliang.platform.calibration.urls")),
     path("", include("jiliang.platform.certificates.urls")),

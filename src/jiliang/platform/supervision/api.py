@@ -1,0 +1,530 @@
+"""REST API of supervision (mounted at ``/api/supervision``).
+
+Reads are scoped like the registry (out-of-scope → 404); writes are 403 out of scope and 401
+anonymous (NinjaAPI auth); bad input is 422 naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from ninja import File, Form, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from jiliang.core.legal.draw import DrawRefused
+from jiliang.platform.audit.context import acting_as
+from jiliang.platform.registry.api import FieldErrors, _current_user, _reason
+from jiliang.platform.registry.models import Instrument, Organisation, Region
+from jiliang.platform.registry.permissions import can_write, readable
+
+from . import draws as draw_svc
+from .access import reads_region, supervisor_prefix
+from .credit import assess_org
+from .imports import ImportFileError, import_filings
+from .inspections import InspectionError, record_inspection
+from .models import CreditEvent, Draw, DrawResult, Filing, Notification, PrepackagedInspection
+from .public import public_status
+from .services import check_filing, clean_params, coverage, risk_list, sync_filing
+
+router = Router(tags=["supervision"])
+
+
+def _nan(x: float) -> float | None:
+    return None if isinstance(x, float) and math.isnan(x) else x
+
+
+# ------------------------------------------------------------------------- filings
+
+
+class FilingIn(Schema):
+    lifetime_id: str = Field(..., description="器具识别编码 of a registry instrument")
+    item_code: str | None = Field(None, description="catalogue item (default: instrument category)")
+    use: str | None = Field(None, description="Metrology Law art. 9 use (default: instrument use)")
+    params: dict[str, Any] = Field(default_factory=dict, description="dn_mm, g_size, type")
+
+
+class FilingOut(Schema):
+    id: int
+    lifetime_id: str
+    uuid: str
+    name: str
+    owner: str
+    region: str
+    item_code: str
+    use: str
+    params: dict
+    first_verified: dt.date | None
+    last_verified: dt.date | None
+    last_result: str
+    status: str
+    due_date: dt.date | None
+    replace_date: dt.date | None
+    status_reason: str
+
+
+def filing_out(f: Filing) -> dict:
+    i = f.instrument
+    return {
+        "id": f.pk,
+        "lifetime_id": i.lifetime_id,
+        "uuid": str(i.uuid),
+        "name": i.name,
+        "owner": i.owner.code,
+        "region": i.region.code,
+        "item_code": f.item_code,
+        "use": f.use,
+        "params": f.params,
+        "first_verified": f.first_verified,
+        "last_verified": f.last_verified,
+        "last_result": f.last_result,
+        "status": f.status,
+        "due_date": f.due_date,
+        "replace_date": f.replace_date,
+        "status_reason": f.status_reason,
+    }
+
+
+class Page(Schema):
+    count: int
+    items: list[FilingOut]
+
+
+def _filings(request):
+    return readable(_current_user(request), Filing).select_related(
+        "instrument__owner", "instrument__region"
+    )
+
+
+@router.get("/filings", response=Page)
+def list_filings(
+    request,
+    status: str | None = None,
+    item_code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+):
+    qs = _filings(request)
+    if status:
+        qs = qs.filter(status=status)
+    if item_code:
+        qs = qs.filter(item_code=item_code)
+    limit = max(1, min(limit, 500))
+    return {"count": qs.count(), "items": [filing_out(f) for f in qs[offset : offset + limit]]}
+
+
+@router.get("/filings/{int:pk}", response=FilingOut)
+def get_filing(request, pk: int):
+    return filing_out(get_object_or_404(_filings(request), pk=pk))
+
+
+def create_filing(user, data: FilingIn, reason: str = "") -> Filing:
+    inst = Instrument.objects.filter(lifetime_id=data.lifetime_id).first()
+    if inst is None or not readable(user, Instrument).filter(pk=inst.pk).exists():
+        raise FieldErrors({"lifetime_id": [f"no instrument {data.lifetime_id!r}"]})
+    params, perr = clean_params(data.params)
+    f = Filing(
+        instrument=inst,
+        item_code=data.item_code or inst.category,
+        use=data.use or inst.use,
+        params=params,
+    )
+    if not can_write(user, f):
+        raise HttpError(403, "you may not file this instrument")
+    if Filing.objects.filter(instrument=inst).exists():
+        raise HttpError(409, f"instrument {inst.lifetime_id} is already filed")
+    errors = perr or check_filing(f.item_code, f.use, params)
+    if errors:
+        raise FieldErrors({k: [v] for k, v in errors.items()})
+    with transaction.atomic(), acting_as(user, reason):
+        return sync_filing(f)
+
+
+@router.post("/filings", response={201: FilingOut})
+def post_filing(request, payload: FilingIn):
+    return Status(201, filing_out(create_filing(_current_user(request), payload, _reason(request))))
+
+
+@router.delete("/filings/{int:pk}", response={204: None})
+def delete_filing(request, pk: int):
+    user = _current_user(request)
+    f = get_object_or_404(_filings(request), pk=pk)
+    if not can_write(user, f):
+        raise HttpError(403, "you may not withdraw this filing")
+    with transaction.atomic(), acting_as(user, _reason(request)):
+        f.delete()
+    return Status(204, None)
+
+
+@router.post("/filings/import", response={200: dict, 422: dict})
+def import_file(request, file: File[UploadedFile], accept_partial: Form[bool] = False):
+    """Bulk import (CSV/XLSX); 422 with the row report if any row is bad and nothing imported."""
+    user = _current_user(request)
+    if file.size > 20 * 1024 * 1024:
+        raise FieldErrors({"file": ["larger than 20 MB"]})
+    try:
+        report = import_filings(user, file.name or "", file.read(), accept_partial)
+    except ImportFileError as exc:
+        raise FieldErrors({"file": [str(exc)]}) from None
+    return Status(200 if report.committed else 422, report.as_dict())
+
+
+# ------------------------------------------------------------------------- notifications
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    message: str
+    reference_date: dt.date
+    created_at: dt.datetime
+    read: bool
+    filing: int
+
+
+@router.get("/notifications", response=list[NotificationOut])
+def notifications(request, unread: bool = False):
+    user = _current_user(request)
+    if not user.is_authenticated:
+        return []
+    qs = Notification.objects.filter(recipient=user)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return [
+        {
+            "id": n.pk,
+            "kind": n.kind,
+            "message": n.message,
+            "reference_date": n.reference_date,
+            "created_at": n.created_at,
+            "read": n.read_at is not None,
+            "filing": n.filing_id,
+        }
+        for n in qs[:200]
+    ]
+
+
+@router.post("/notifications/{int:pk}/read", response={204: None})
+def mark_read(request, pk: int):
+    from django.utils import timezone
+
+    n = get_object_or_404(Notification, pk=pk, recipient=_current_user(request))
+    Notification.objects.filter(pk=n.pk, read_at__isnull=True).update(read_at=timezone.now())
+    return Status(204, None)
+
+
+# ------------------------------------------------------------------------- indicators
+
+
+def _region_prefix(request, region: str | None) -> str:
+    prefix = reads_region(_current_user(request))
+    if prefix is None:
+        raise HttpError(403, "coverage indicators are for regulators and inspectors")
+    if region:
+        r = Region.objects.filter(code=region).first()
+        if r is None:
+            raise FieldErrors({"region": [f"unknown region {region!r}"]})
+        if not r.prefix.startswith(prefix) and not prefix.startswith(r.prefix):
+            raise HttpError(404, "region not found")
+        return r.prefix if r.prefix.startswith(prefix) else prefix
+    return prefix
+
+
+def _shares(groups) -> list[dict]:
+    return [
+        {"key": g.key, "total": g.total, "on_time": g.on_time, "share": _nan(g.share)}
+        for g in groups
+    ]
+
+
+@router.get("/coverage")
+def get_coverage(request, region: str | None = None, as_of: dt.date | None = None):
+    """Verified-on-time share by region, item, use and owner; capability coverage by region."""
+    report = coverage(_region_prefix(request, region), as_of)
+    return {
+        "as_of": report.as_of,
+        "total": report.total,
+        "on_time": report.on_time,
+        "share": _nan(report.share),
+        "by": {name: _shares(groups) for name, groups in report.groups.items()},
+        "capability": [
+            {"region": c.region, "share": _nan(c.share), "covered": c.covered, "missing": c.missing}
+            for c in report.capability
+        ],
+    }
+
+
+@router.get("/risk")
+def get_risk(request, region: str | None = None, limit: int = 50):
+    rows = risk_list(_region_prefix(request, region), limit=max(1, min(limit, 500)))
+    return [
+        {
+            "filing": r["filing"].pk,
+            "lifetime_id": r["filing"].instrument.lifetime_id,
+            "owner": r["filing"].instrument.owner.code,
+            "score": r["score"],
+            "level": r["level"],
+            "reasons": r["reasons"],
+        }
+        for r in rows
+    ]
+
+
+@router.get("/credit/{code}")
+def get_credit(request, code: str):
+    org = get_object_or_404(Organisation, code=code)
+    user = _current_user(request)
+    prefix = reads_region(user)
+    own = getattr(getattr(user, "profile", None), "organisation_id", None) == org.pk
+    if not own and (prefix is None or not org.region.code.startswith(prefix)):
+        raise HttpError(404, "not found")
+    a = assess_org(code)
+    return {
+        "organisation": code,
+        "as_of": a.as_of,
+        "score": a.score,
+        "grade": a.grade,
+        "edition": a.edition,
+        "explanation": a.explain(),
+    }
+
+
+class CreditEventIn(Schema):
+    organisation: str
+    kind: str
+    on: dt.date
+    detail: str = ""
+
+
+@router.post("/credit-events", response={201: dict})
+def post_credit_event(request, payload: CreditEventIn):
+    from jiliang.core.legal.rules import RuleBook
+
+    user = _current_user(request)
+    org = Organisation.objects.filter(code=payload.organisation).first()
+    if org is None:
+        raise FieldErrors({"organisation": [f"unknown organisation {payload.organisation!r}"]})
+    prefix = supervisor_prefix(user)
+    if prefix is None or not org.region.code.startswith(prefix):
+        raise HttpError(403, "only the region's regulator records credit events")
+    kinds = [e["event"] for e in RuleBook.default().table("credit").entries]
+    if payload.kind not in kinds:
+        raise FieldErrors({"kind": [f"must be one of {kinds}"]})
+    with transaction.atomic(), acting_as(user, _reason(request)):
+        ev = CreditEvent.objects.create(
+            organisation=org, kind=payload.kind, on=payload.on, detail=payload.detail
+        )
+    return Status(201, {"id": ev.pk})
+
+
+# ------------------------------------------------------------------------- public
+
+
+@router.get("/public/{uuid}")
+def get_public(request, uuid: str):
+    """Public scan result of an instrument (no private data)."""
+    return public_status(uuid)
+
+
+# ------------------------------------------------------------------------- draws
+
+
+class DrawItemIn(Schema):
+    id: str
+    ratio: float = 0.0
+
+
+class DrawIn(Schema):
+    title: str
+    region: str
+    items: list[DrawItemIn]
+    inspectors_per_object: int = 2
+    weight_by_risk: bool = False
+    conflicts: dict[str, list[str]] = Field(default_factory=dict)
+
+
+def _writable_draw(request, pk: int) -> Draw:
+    user = _current_user(request)
+    d = get_object_or_404(Draw, pk=pk)
+    prefix = supervisor_prefix(user)
+    if prefix is None or not d.region.code.startswith(prefix):
+        raise HttpError(403, "only the region's regulator runs this draw")
+    return d
+
+
+def _draw_summary(d: Draw) -> dict:
+    return {
+        "id": d.pk,
+        "title": d.title,
+        "region": d.region.code,
+        "stage": d.stage,
+        "commitment": d.commitment,
+        "pools_sha256": d.pools_sha256,
+        "created_at": d.created_at,
+        "publish_by": d.publish_by,
+    }
+
+
+@router.get("/draws")
+def list_draws(request):
+    return [_draw_summary(d) for d in Draw.objects.select_related("region")[:200]]
+
+
+@router.get("/draws/{int:pk}")
+def get_draw(request, pk: int):
+    """The published draw record: ``jiliang draw verify`` input once revealed."""
+    return draw_svc.published(get_object_or_404(Draw, pk=pk))
+
+
+@router.post("/draws", response={201: dict})
+def post_draw(request, payload: DrawIn):
+    user = _current_user(request)
+    region = Region.objects.filter(code=payload.region).first()
+    if region is None:
+        raise FieldErrors({"region": [f"unknown region {payload.region!r}"]})
+    prefix = supervisor_prefix(user)
+    if prefix is None or not region.code.startswith(prefix):
+        raise HttpError(403, "only the region's regulator commits a draw")
+    if not payload.title.strip():
+        raise FieldErrors({"title": ["required"]})
+    try:
+        pools = draw_svc.build_pools(
+            region,
+            [i.dict() for i in payload.items],
+            payload.inspectors_per_object,
+            payload.weight_by_risk,
+            payload.conflicts,
+        )
+    except draw_svc.DrawError as exc:
+        raise FieldErrors({exc.field: [str(exc)]}) from None
+    with acting_as(user, _reason(request)):
+        d = draw_svc.commit(user, payload.title.strip(), region, pools)
+    return Status(201, _draw_summary(d))
+
+
+@router.post("/draws/{int:pk}/run")
+def run_draw(request, pk: int):
+    d = _writable_draw(request, pk)
+    try:
+        with acting_as(_current_user(request), _reason(request)):
+            draw_svc.run(d)
+    except DrawRefused as exc:
+        raise HttpError(409, str(exc)) from None
+    except draw_svc.DrawError as exc:
+        raise HttpError(409, str(exc)) from None
+    return draw_svc.published(d)
+
+
+@router.post("/draws/{int:pk}/reveal")
+def reveal_draw(request, pk: int):
+    d = _writable_draw(request, pk)
+    try:
+        with acting_as(_current_user(request), _reason(request)):
+            draw_svc.reveal(d)
+    except draw_svc.DrawError as exc:
+        raise HttpError(409, str(exc)) from None
+    return draw_svc.published(d)
+
+
+class ResultIn(Schema):
+    item_id: str
+    object_id: str
+    outcome: str
+    notes: str = ""
+
+
+@router.post("/draws/{int:pk}/results", response={201: dict})
+def post_result(request, pk: int, payload: ResultIn):
+    d = _writable_draw(request, pk)
+    drawn = {(s["item_id"], s["object_id"]) for s in draw_svc.selections(d)}
+    if (payload.item_id, payload.object_id) not in drawn:
+        raise FieldErrors({"object_id": ["not drawn in this draw"]})
+    if payload.outcome not in DrawResult.Outcome.values:
+        raise FieldErrors({"outcome": [f"must be one of {DrawResult.Outcome.values}"]})
+    with transaction.atomic(), acting_as(_current_user(request), _reason(request)):
+        r, _ = DrawResult.objects.update_or_create(
+            draw=d,
+            item_id=payload.item_id,
+            object_id=payload.object_id,
+            defaults={"outcome": payload.outcome, "notes": payload.notes[:500]},
+        )
+    return Status(201, {"id": r.pk})
+
+
+# ------------------------------------------------------------------------- prepackaged
+
+
+class InspectionIn(Schema):
+    organisation: str
+    product: str
+    nominal: float
+    kind: str
+    lot_size: int
+    units: list[float]
+    inspected_on: dt.date
+    gross: bool = False
+    tare: float | None = None
+    edition: str | None = None
+
+
+def inspection_out(p: PrepackagedInspection) -> dict:
+    return {
+        "id": p.pk,
+        "organisation": p.organisation.code,
+        "product": p.product,
+        "nominal": p.nominal,
+        "kind": p.kind,
+        "lot_size": p.lot_size,
+        "sample_n": p.sample_n,
+        "t": p.t,
+        "mean": p.mean,
+        "s": p.s,
+        "mean_limit": p.mean_limit,
+        "n_short_t": p.n_short_t,
+        "n_short_2t": p.n_short_2t,
+        "passed": p.passed,
+        "reasons": p.reasons,
+        "edition": p.edition,
+        "inspected_on": p.inspected_on,
+    }
+
+
+@router.post("/prepackaged", response={201: dict})
+def post_inspection(request, payload: InspectionIn):
+    from jiliang.platform.accounts.roles import Role
+
+    user = _current_user(request)
+    org = Organisation.objects.filter(code=payload.organisation).first()
+    if org is None:
+        raise FieldErrors({"organisation": [f"unknown organisation {payload.organisation!r}"]})
+    prefix = supervisor_prefix(user, (Role.REGULATOR, Role.INSPECTOR))
+    if prefix is None or not org.region.code.startswith(prefix):
+        raise HttpError(403, "only the region's regulators and inspectors record inspections")
+    try:
+        p = record_inspection(
+            user,
+            org,
+            payload.product,
+            payload.nominal,
+            payload.kind,
+            payload.lot_size,
+            payload.units,
+            payload.inspected_on,
+            payload.gross,
+            payload.tare,
+            payload.edition,
+        )
+    except InspectionError as exc:
+        raise FieldErrors({k: [v] for k, v in exc.errors.items()}) from None
+    return Status(201, inspection_out(p))
+
+
+@router.get("/prepackaged/{int:pk}")
+def get_inspection(request, pk: int):
+    qs = readable(_current_user(request), PrepackagedInspection).select_related("organisation")
+    return inspection_out(get_object_or_404(qs, pk=pk))

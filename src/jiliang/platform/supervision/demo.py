@@ -1,0 +1,192 @@
+"""Supervision part of the demo region: filings, schedule, inspectors, a revealed draw, records.
+
+Called by :func:`jiliang.platform.demo.build_demo` after the registry is built::
+
+    build_supervision_demo(orgs=None, instruments=None, as_of=None, seed=2035) -> dict[str, int]
+
+Deterministic for a given ``seed`` (except the draw's seed, which is fresh by design). Rows go in
+with ``bulk_create``; schedules come from :func:`jiliang.core.legal.schedule`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from django.db import transaction
+
+from jiliang.core.legal.draw import DrawRefused
+from jiliang.platform.registry import models as m
+
+from . import draws as draw_svc
+from .inspections import record_inspection
+from .models import Complaint, CreditEvent, DrawResult, Filing
+from .services import apply_schedule, catalogue, snapshot
+
+BATCH = 5_000
+#: parameters the catalogue needs, drawn per item
+PARAM_CHOICES = {
+    "water_meter": ("dn_mm", [15, 20, 25, 40, 50, 80, 100]),
+    "gas_meter": ("g_size", [1.6, 2.5, 4, 6, 10, 16, 25, 40]),
+    "sphygmomanometer": ("type", ["automatic", "mercury", "aneroid"]),
+}
+
+
+def _verification_state(instrument_ids: list[int]) -> dict[int, dict]:
+    state: dict[int, dict] = {}
+    rows = (
+        m.CalibrationEvent.objects.filter(
+            kind="verification", withdrawn=False, conformity__in=["pass", "fail"]
+        )
+        .order_by("performed_on", "id")
+        .values_list(
+            "instrument_id", "performed_on", "conformity", "certificate_no", "performed_by_id"
+        )
+    )
+    wanted = set(instrument_ids)
+    for iid, day, result, cert, by in rows.iterator(chunk_size=BATCH):
+        if iid not in wanted:
+            continue
+        s = state.setdefault(iid, {"first_verified": day})
+        s.update(last_verified=day, last_result=result, last_certificate=cert, verified_by_id=by)
+    return state
+
+
+@transaction.atomic
+def build_supervision_demo(orgs=None, instruments=None, as_of=None, seed: int = 2035) -> dict:
+    """File the demo's compulsory instruments and add supervision records; returns counts."""
+    as_of = as_of or dt.date(2026, 11, 1)
+    rng = np.random.default_rng(seed)
+    cat = catalogue()
+    qs = instruments if instruments is not None else m.Instrument.objects.all()
+    insts = [
+        i
+        for i in qs.filter(compulsory=True, filing__isnull=True).order_by("pk")
+        if i.category in cat
+    ]
+    state = _verification_state([i.pk for i in insts])
+    filings = []
+    for inst in insts:
+        params = {}
+        if inst.category in PARAM_CHOICES:
+            name, choices = PARAM_CHOICES[inst.category]
+            params[name] = choices[int(rng.integers(len(choices)))]
+        use = inst.use if inst.use != "other" else "trade_settlement"
+        f = Filing(instrument=inst, item_code=inst.category, use=use, params=params)
+        for k, v in state.get(inst.pk, {}).items():
+            setattr(f, k, v)
+        f.sync_param_columns()
+        filings.append(apply_schedule(f, as_of))
+    Filing.objects.bulk_create(filings, batch_size=BATCH)
+    counts = {"filings": len(filings)}
+
+    # authorisation scopes by catalogue item (the registry demo's scopes carry no item), so
+    # capability coverage has something to count: each institute covers about half the items
+    from jiliang.platform.demo import CATEGORIES
+    from jiliang.platform.registry.quantities import si_factor_and_offset
+
+    by_slug = {c.slug: c for c in CATEGORIES}
+    codes = cat.verification_codes()
+    institutes = (orgs if orgs is not None else m.Organisation.objects.all()).filter(
+        kind__in=["statutory", "authorised"]
+    )
+    scopes = []
+    for org in institutes.order_by("pk"):
+        for code in codes:
+            if rng.random() >= 0.5:
+                continue
+            c = by_slug.get(code)
+            quantity, unit, low, high = (
+                (c.quantity, c.unit, c.low, c.high) if c else ("mass", r"\kilogram", 0.0, 1.0)
+            )
+            factor, offset, si_unit = si_factor_and_offset(unit)
+            scopes.append(
+                m.Scope(
+                    organisation=org,
+                    kind="statutory" if org.kind == "statutory" else "authorisation",
+                    quantity=quantity,
+                    instrument_category=code,
+                    range_low=low,
+                    range_high=high,
+                    unit=unit,
+                    si_unit=si_unit,
+                    range_low_si=low * factor + offset,
+                    range_high_si=high * factor + offset,
+                    reference=f"授权-{org.pk}-{code}",
+                    valid_from=as_of - dt.timedelta(days=700),
+                    valid_to=as_of + dt.timedelta(days=1100),
+                )
+            )
+    m.Scope.objects.bulk_create(scopes)
+    counts["authorisation_scopes"] = len(scopes)
+
+    # inspector pool: three enforcement officers per regulator / statutory institute
+    bodies = (orgs if orgs is not None else m.Organisation.objects.all()).filter(
+        kind__in=["regulator", "statutory"]
+    )
+    people = [
+        m.Person(name=f"执法人员 {b.pk}-{j}", organisation=b, title="执法检查人员")
+        for b in bodies
+        for j in range(3)
+    ]
+    m.Person.objects.bulk_create(people)
+    counts["inspectors"] = len(people)
+
+    overdue = [f for f in filings if f.status == "overdue"][:20]
+    complaints = [
+        Complaint(
+            instrument=f.instrument,
+            category="inaccurate",
+            text="示值疑似偏差，请核查",
+            client_hash=f"demo-{f.instrument_id}",
+            status="confirmed" if k % 3 == 0 else "open",
+        )
+        for k, f in enumerate(overdue)
+    ]
+    Complaint.objects.bulk_create(complaints)
+    counts["complaints"] = len(complaints)
+
+    enterprises = list(
+        (orgs if orgs is not None else m.Organisation.objects.all())
+        .filter(kind="enterprise")
+        .order_by("pk")[:3]
+    )
+    events = [
+        CreditEvent(organisation=o, kind=k, on=as_of - dt.timedelta(days=90 * (j + 1)))
+        for j, (o, k) in enumerate(
+            zip(enterprises, ["self_commitment", "penalty", "cheating_device"], strict=False)
+        )
+    ]
+    CreditEvent.objects.bulk_create(events)
+    counts["credit_events"] = len(events)
+
+    if enterprises:
+        net = [float(500 + d) for d in np.round(rng.normal(1.0, 2.0, 50), 1)]
+        record_inspection(None, enterprises[0], "大米 500 g", 500.0, "mass", 100, net, as_of)
+        counts["inspections"] = 1
+
+    province = m.Region.objects.filter(level="province").order_by("code").first()
+    if province is not None and filings:
+        item = max(
+            {f.item_code for f in filings}, key=lambda c: sum(f.item_code == c for f in filings)
+        )
+        try:
+            pools = draw_svc.build_pools(province, [{"id": item, "ratio": 0.05}])
+            draw = draw_svc.commit(None, f"{as_of.year} 年 {item} 双随机抽查", province, pools)
+            draw_svc.run(draw)
+            draw_svc.reveal(draw)
+            results = [
+                DrawResult(
+                    draw=draw,
+                    item_id=s["item_id"],
+                    object_id=s["object_id"],
+                    outcome="fail" if k % 5 == 0 else "pass",
+                )
+                for k, s in enumerate(draw.data.selections[:10])
+            ]
+            DrawResult.objects.bulk_create(results)
+            counts["draws"] = 1
+        except (DrawRefused, draw_svc.DrawError):
+            counts["draws"] = 0
+    snapshot(as_of)
+    return counts

@@ -1,0 +1,158 @@
+"""Double-random draws (双随机、一公开): pools from the registry, commit → run → reveal.
+
+The published record is exactly :class:`jiliang.core.legal.draw.DrawRecord`'s JSON, so
+``jiliang draw verify DRAW.json`` recomputes it offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.db import transaction
+from django.utils import timezone
+
+from jiliang.core.legal import draw as core
+from jiliang.platform.registry.models import Organisation, Person, Region
+
+from .credit import grades_for
+from .models import Draw, DrawData, Filing
+from .services import catalogue
+
+#: credit grade → draw risk class (levels shared by core.legal.risk and the draw table)
+RISK_CLASS = {"A": "low", "B": "medium", "C": "medium_high", "D": "high"}
+
+
+class DrawError(ValueError):
+    """Bad draw request; ``field`` names the offending input."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def build_pools(
+    region: Region,
+    items: list[dict],
+    inspectors_per_object: int = core.MIN_INSPECTORS,
+    weight_by_risk: bool = False,
+    conflicts: dict[str, list[str]] | None = None,
+) -> dict:
+    """Check items, object pool and inspector pool of ``region`` from the registry.
+
+    Objects: organisations owning filed instruments of the items in the region (id = credit
+    code, their ``items`` = the item codes they hold). Inspectors: registered persons of the
+    region's regulators and statutory institutes (id ``P<pk>``), with declared conflicts.
+    """
+    cat = catalogue()
+    if not items:
+        raise DrawError("items", "at least one check item is required")
+    out_items = []
+    for i, it in enumerate(items):
+        code = it.get("id")
+        if code not in cat:
+            raise DrawError("items", f"items[{i}]: {code!r} is not a catalogue item code")
+        ratio = it.get("ratio", 0)
+        if not isinstance(ratio, int | float) or not 0 <= ratio <= 1:
+            raise DrawError("items", f"items[{i}]: ratio must be within [0, 1]")
+        out_items.append({"id": code, "name": cat.item(code).name_zh, "ratio": float(ratio)})
+    codes = [i["id"] for i in out_items]
+    held: dict[str, set[str]] = {}
+    for org_code, item in (
+        Filing.objects.filter(
+            instrument__region__code__startswith=region.prefix, item_code__in=codes
+        )
+        .values_list("instrument__owner__code", "item_code")
+        .distinct()
+    ):
+        held.setdefault(org_code, set()).add(item)
+    grades = grades_for(list(held)) if weight_by_risk else {}
+    objects = []
+    for code in sorted(held):
+        obj = {"id": code, "org": code, "items": sorted(held[code])}
+        if weight_by_risk:
+            obj["risk_class"] = RISK_CLASS[grades.get(code, "A")]
+        objects.append(obj)
+    conflicts = conflicts or {}
+    inspectors = []
+    for p in Person.objects.filter(
+        organisation__region__code__startswith=region.prefix,
+        organisation__kind__in=[Organisation.Kind.REGULATOR, Organisation.Kind.STATUTORY],
+    ).select_related("organisation"):
+        pid = f"P{p.pk}"
+        entry = {"id": pid, "org": p.organisation.code}
+        if conflicts.get(pid):
+            entry["conflicts"] = sorted(str(c) for c in conflicts[pid])
+        inspectors.append(entry)
+    unknown = set(conflicts) - {p["id"] for p in inspectors}
+    if unknown:
+        raise DrawError("conflicts", f"unknown inspector id(s) {sorted(unknown)}")
+    params = {"inspectors_per_object": inspectors_per_object, "weight_by_risk": weight_by_risk}
+    pools = {"items": out_items, "objects": objects, "inspectors": inspectors, "params": params}
+    try:
+        return core.normalise_pools(pools)
+    except ValueError as exc:
+        raise DrawError("pools", str(exc)) from None
+
+
+@transaction.atomic
+def commit(user, title: str, region: Region, pools: dict, publish_days: int = 20) -> Draw:
+    """Freeze the pools and publish the commitment SHA-256(seed); the seed stays secret."""
+    seed = core.new_seed()
+    frozen = core.normalise_pools(pools)
+    draw = Draw.objects.create(
+        title=title,
+        region=region,
+        created_by=user if user is not None and user.is_authenticated else None,
+        commitment=core.commitment(seed),
+        pools_sha256=core.pools_digest(frozen),
+        n_objects=len(frozen["objects"]),
+        publish_by=timezone.localdate() + dt.timedelta(days=publish_days),
+    )
+    DrawData.objects.create(draw=draw, seed_hex=seed.hex(), pools=frozen)
+    return draw
+
+
+@transaction.atomic
+def run(draw: Draw) -> Draw:
+    """Draw with ``jiliang-draw-v1``; :class:`~jiliang.core.legal.draw.DrawRefused` leaves it."""
+    if draw.stage != Draw.Stage.COMMITTED:
+        raise DrawError("stage", f"draw is {draw.stage}, not committed")
+    data = draw.data
+    data.selections = core.compute_selections(
+        bytes.fromhex(data.seed_hex), data.pools, draw.pools_sha256
+    )
+    data.save(update_fields=["selections"])
+    draw.selections_sha256 = hashlib.sha256(core.canonical_json(data.selections)).hexdigest()
+    draw.n_selected = len(data.selections)
+    draw.stage = Draw.Stage.DRAWN
+    draw.drawn_at = timezone.now()
+    draw.save()
+    return draw
+
+
+@transaction.atomic
+def reveal(draw: Draw) -> Draw:
+    if draw.stage != Draw.Stage.DRAWN:
+        raise DrawError("stage", f"draw is {draw.stage}; run it before revealing the seed")
+    draw.stage = Draw.Stage.REVEALED
+    draw.seed_hex = draw.data.seed_hex
+    draw.revealed_at = timezone.now()
+    draw.save()
+    return draw
+
+
+def selections(draw: Draw) -> list[dict]:
+    return draw.data.selections or []
+
+
+def published(draw: Draw) -> dict:
+    """The public record (``jiliang draw verify`` input); the seed only once revealed."""
+    return core.DrawRecord(
+        commitment=draw.commitment,
+        pools=draw.data.pools,
+        pools_sha256=draw.pools_sha256,
+        selections=draw.data.selections or [],
+        seed_hex=draw.seed_hex or None,
+        created_at=draw.created_at.isoformat(),
+    ).to_dict()

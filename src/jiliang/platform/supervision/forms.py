@@ -1,0 +1,125 @@
+"""Forms of the supervision pages (validation names the field; rules come from the core)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.platform.registry.models import Instrument
+
+from .models import Complaint, DrawResult, PrepackagedInspection
+from .services import catalogue
+
+
+def item_choices():
+    cat = catalogue()
+    return [(c, f"{it.name_zh} ({c})") for c, it in sorted(cat.items.items())]
+
+
+class FilingForm(forms.Form):
+    instrument = forms.ModelChoiceField(queryset=Instrument.objects.none(), label=_("计量器具"))
+    item_code = forms.ChoiceField(label=_("目录条目"), choices=())
+    use = forms.ChoiceField(label=_("用途"), choices=Instrument.Use.choices)
+    dn_mm = forms.FloatField(label=_("公称口径 DN (mm)"), required=False, min_value=0)
+    g_size = forms.FloatField(label=_("燃气表规格 G"), required=False, min_value=0)
+    type = forms.ChoiceField(
+        label=_("血压计类型"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("automatic", _("电子")),
+            ("mercury", _("汞柱")),
+            ("aneroid", _("气压表式")),
+        ],
+    )
+
+    def __init__(self, *args, instruments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].queryset = (
+            instruments if instruments is not None else Instrument.objects.none()
+        )
+        self.fields["item_code"].choices = item_choices()
+
+    def params(self) -> dict:
+        return {
+            k: self.cleaned_data[k]
+            for k in ("dn_mm", "g_size", "type")
+            if self.cleaned_data.get(k) not in (None, "")
+        }
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("文件 (CSV 或 XLSX)"))
+    accept_partial = forms.BooleanField(label=_("接受部分导入（仅导入无误的行）"), required=False)
+
+
+class ComplaintForm(forms.ModelForm):
+    website = forms.CharField(required=False, widget=forms.HiddenInput)  # honeypot
+
+    class Meta:
+        model = Complaint
+        fields = ["category", "text", "contact"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4, "maxlength": 2000})}
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if len(text) < 5:
+            raise forms.ValidationError(_("请至少写 5 个字说明情况"))
+        return text
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(_("无效提交"))
+        return ""
+
+
+class DrawForm(forms.Form):
+    title = forms.CharField(label=_("名称"), max_length=200)
+    items = forms.CharField(
+        label=_("检查事项（每行：目录条目 比例）"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("例如：electronic_price_scale 0.05"),
+    )
+    inspectors_per_object = forms.IntegerField(
+        label=_("每个对象的检查人员数"), min_value=2, initial=2
+    )
+    weight_by_risk = forms.BooleanField(label=_("按信用风险分类抽取"), required=False)
+
+    def clean_items(self):
+        out = []
+        for n, line in enumerate(self.cleaned_data["items"].splitlines(), start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            try:
+                ratio = float(parts[1]) if len(parts) > 1 else 0.0
+            except ValueError:
+                raise forms.ValidationError(_("第 %(n)s 行：比例须为数字") % {"n": n}) from None
+            out.append({"id": parts[0], "ratio": ratio})
+        if not out:
+            raise forms.ValidationError(_("至少一个检查事项"))
+        return out
+
+
+class ResultForm(forms.ModelForm):
+    class Meta:
+        model = DrawResult
+        fields = ["item_id", "object_id", "outcome", "notes"]
+
+
+class InspectionForm(forms.ModelForm):
+    organisation_code = forms.CharField(label=_("受检单位统一社会信用代码"), max_length=18)
+    units_text = forms.CharField(
+        label=_("各单位测得值（空格或换行分隔）"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    class Meta:
+        model = PrepackagedInspection
+        fields = ["product", "nominal", "kind", "lot_size", "gross", "tare", "inspected_on"]
+        widgets = {"inspected_on": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_units_text(self):
+        try:
+            return [float(x) for x in self.cleaned_data["units_text"].replace(",", " ").split()]
+        except ValueError:
+            raise forms.ValidationError(_("测得值须为数字")) from None

@@ -1,0 +1,336 @@
+"""Supervision records (法制计量监管): filings, notifications, complaints, draws, credit.
+
+The schedule fields of a :class:`Filing` (``status``, ``due_date`` …) are a cache of
+``jiliang.core.legal.schedule`` refreshed by :mod:`.services` (on save and by the daily sweep);
+every rule lives in the core.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from jiliang.platform.registry.models import Instrument, Organisation, Region
+
+
+class Filing(models.Model):
+    """Filing (备案) of an instrument under compulsory management by its user."""
+
+    class Status(models.TextChoices):
+        OK = "ok", _("有效")
+        DUE_SOON = "due_soon", _("即将到期")
+        OVERDUE = "overdue", _("超期未检")
+        MUST_REPLACE = "must_replace", _("应轮换/报废")
+        NOT_COMPULSORY = "not_compulsory", _("非强制检定")
+        UNKNOWN = "unknown", _("未排期")
+
+    class Result(models.TextChoices):
+        NONE = "", _("无")
+        PASS = "pass", _("合格")
+        FAIL = "fail", _("不合格")
+
+    instrument = models.OneToOneField(
+        Instrument, verbose_name=_("计量器具"), on_delete=models.CASCADE, related_name="filing"
+    )
+    item_code = models.CharField(_("目录条目"), max_length=60, db_index=True)
+    use = models.CharField(_("用途"), max_length=30, choices=Instrument.Use.choices)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    # copies of the parameters the catalogue conditions read, as columns for array loading
+    dn_mm = models.FloatField(null=True, blank=True, editable=False)
+    g_size = models.FloatField(null=True, blank=True, editable=False)
+    param_type = models.CharField(max_length=20, blank=True, editable=False)
+    first_verified = models.DateField(_("首次检定日期"), null=True, blank=True)
+    last_verified = models.DateField(_("最近检定日期"), null=True, blank=True)
+    last_result = models.CharField(
+        _("最近检定结论"), max_length=4, choices=Result.choices, blank=True, default=""
+    )
+    last_certificate = models.CharField(_("证书/通知书编号"), max_length=60, blank=True)
+    verified_by = models.ForeignKey(
+        Organisation,
+        verbose_name=_("检定机构"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    filed_at = models.DateTimeField(_("备案时间"), auto_now_add=True)
+    # schedule cache (from jiliang.core.legal.schedule)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default="unknown", db_index=True
+    )
+    due_date = models.DateField(_("到期日"), null=True, blank=True, db_index=True)
+    replace_date = models.DateField(_("轮换日期"), null=True, blank=True)
+    status_reason = models.CharField(_("依据"), max_length=300, blank=True)
+    status_as_of = models.DateField(_("状态日期"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["instrument__lifetime_id"]
+        verbose_name = _("强检备案")
+        verbose_name_plural = _("强检备案")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_verified__isnull=True)
+                | Q(last_verified__isnull=True)
+                | Q(last_verified__gte=models.F("first_verified")),
+                name="filing_verified_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.lifetime_id} · {self.item_code}"
+
+    def save(self, *args, **kwargs):
+        self.sync_param_columns()
+        super().save(*args, **kwargs)
+
+    def sync_param_columns(self) -> None:
+        p = self.params or {}
+        self.dn_mm = p.get("dn_mm")
+        self.g_size = p.get("g_size")
+        self.param_type = str(p.get("type") or "")[:20]
+
+    @property
+    def deadline(self):
+        return self.due_date or self.replace_date
+
+    def clean(self) -> None:
+        super().clean()
+        from .services import check_filing
+
+        errors = check_filing(self.item_code, self.use, self.params)
+        if self.first_verified and self.last_verified and self.last_verified < self.first_verified:
+            errors["last_verified"] = str(_("最近检定日期不得早于首次检定日期"))
+        if errors:
+            raise ValidationError(errors)
+
+
+class Notification(models.Model):
+    """In-app notification (站内通知), also e-mailed; unique per recipient, filing, kind, date."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("即将到期")
+        OVERDUE = "overdue", _("超期未检")
+        MUST_REPLACE = "must_replace", _("应轮换/报废")
+        ESCALATION = "escalation", _("超期移送监管")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="supervision_notifications",
+    )
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    reference_date = models.DateField(_("到期日"))
+    message = models.CharField(_("内容"), max_length=400)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    emailed = models.BooleanField(_("已发邮件"), default=False)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "filing", "kind", "reference_date"],
+                name="notification_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Complaint(models.Model):
+    """A public report (投诉举报) about an instrument, filed from its scan page."""
+
+    class Category(models.TextChoices):
+        INACCURATE = "inaccurate", _("计量不准")
+        SEAL = "seal", _("封印/标志缺失")
+        CHEATING = "cheating", _("疑似作弊")
+        OTHER = "other", _("其他")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        CONFIRMED = "confirmed", _("属实")
+        DISMISSED = "dismissed", _("不属实")
+
+    instrument = models.ForeignKey(
+        Instrument, verbose_name=_("计量器具"), on_delete=models.CASCADE, related_name="complaints"
+    )
+    category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
+    text = models.TextField(_("情况说明"), max_length=2000)
+    contact = models.CharField(_("联系方式"), max_length=100, blank=True)
+    client_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default="open")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("投诉举报")
+        verbose_name_plural = _("投诉举报")
+
+    def __str__(self) -> str:
+        return f"{self.instrument.lifetime_id} · {self.get_category_display()}"
+
+
+class Draw(models.Model):
+    """A double-random draw (双随机抽查): commit → run → reveal (``jiliang-draw-v1``)."""
+
+    class Stage(models.TextChoices):
+        COMMITTED = "committed", _("已承诺")
+        DRAWN = "drawn", _("已抽取")
+        REVEALED = "revealed", _("已公开")
+
+    title = models.CharField(_("名称"), max_length=200)
+    region = models.ForeignKey(Region, verbose_name=_("区划"), on_delete=models.PROTECT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("承诺时间"), auto_now_add=True)
+    stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices, default="committed")
+    commitment = models.CharField(_("种子承诺 SHA-256"), max_length=64)
+    pools_sha256 = models.CharField(_("名录库 SHA-256"), max_length=64)
+    n_objects = models.PositiveIntegerField(_("检查对象数"), default=0)
+    seed_hex = models.CharField(_("种子"), max_length=128, blank=True)  # empty until revealed
+    selections_sha256 = models.CharField(max_length=64, blank=True)
+    n_selected = models.PositiveIntegerField(_("抽中数"), default=0)
+    drawn_at = models.DateTimeField(_("抽取时间"), null=True, blank=True)
+    revealed_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
+    publish_by = models.DateField(_("结果公开期限"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("双随机抽查")
+        verbose_name_plural = _("双随机抽查")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DrawData(models.Model):
+    """Bulk payload of a draw and its seed, kept out of the audit trail: the seed must stay
+    secret until revealed, and the audited :class:`Draw` carries the payload's SHA-256 hashes
+    (``pools_sha256``, ``selections_sha256``), so tampering is still evident."""
+
+    draw = models.OneToOneField(Draw, on_delete=models.CASCADE, related_name="data")
+    seed_hex = models.CharField(max_length=128)
+    pools = models.JSONField()
+    selections = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"data of draw {self.draw_id}"
+
+
+class DrawResult(models.Model):
+    """The published result of inspecting one drawn object (检查结果)."""
+
+    class Outcome(models.TextChoices):
+        PASS = "pass", _("合格")
+        FAIL = "fail", _("不合格")
+        NOT_FOUND = "not_found", _("未发现问题线索")
+
+    draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="results")
+    item_id = models.CharField(_("检查事项"), max_length=60)
+    object_id = models.CharField(_("检查对象"), max_length=60)
+    outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices)
+    notes = models.CharField(_("说明"), max_length=500, blank=True)
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["draw_id", "item_id", "object_id"]
+        verbose_name = _("抽查结果")
+        verbose_name_plural = _("抽查结果")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["draw", "item_id", "object_id"], name="draw_result_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draw_id} {self.item_id}/{self.object_id}: {self.outcome}"
+
+
+class PrepackagedInspection(models.Model):
+    """Net-content inspection of a lot of prepackaged goods (定量包装商品净含量检验)."""
+
+    class Kind(models.TextChoices):
+        MASS = "mass", _("质量 (g)")
+        VOLUME = "volume", _("体积 (mL)")
+        LENGTH = "length", _("长度 (m)")
+        AREA = "area", _("面积")
+        COUNT = "count", _("计数 (件)")
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("受检单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    product = models.CharField(_("商品名称"), max_length=200)
+    nominal = models.FloatField(_("标注净含量 Qn"))
+    kind = models.CharField(_("标注方式"), max_length=10, choices=Kind.choices)
+    lot_size = models.PositiveIntegerField(_("批量 N"))
+    gross = models.BooleanField(_("测得值为毛重"), default=False)
+    tare = models.FloatField(_("皮重"), null=True, blank=True)
+    units = models.JSONField(_("单位测得值"))
+    inspected_on = models.DateField(_("检验日期"))
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # verdict from jiliang.core.legal.prepackaged.inspect_lot
+    passed = models.BooleanField(_("合格"))
+    sample_n = models.PositiveIntegerField(_("样本量 n"))
+    t = models.FloatField(_("允许短缺量 T"))
+    mean = models.FloatField(_("平均实际含量"))
+    s = models.FloatField(_("样本标准偏差 s"))
+    mean_limit = models.FloatField(_("Qn − λs"), null=True, blank=True)
+    correction = models.FloatField(_("修正因子 λ"), null=True, blank=True)
+    n_short_t = models.PositiveIntegerField(_("短缺量大于 T 的件数"))
+    n_short_2t = models.PositiveIntegerField(_("短缺量大于 2T 的件数"))
+    reasons = models.JSONField(_("不合格原因"), default=list, blank=True)
+    edition = models.CharField(_("抽样方案版本"), max_length=60)
+
+    class Meta:
+        ordering = ["-inspected_on", "-id"]
+        verbose_name = _("定量包装商品检验")
+        verbose_name_plural = _("定量包装商品检验")
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.inspected_on}"
+
+
+class CreditEvent(models.Model):
+    """An event in an entity's metrology credit record (信用记录); kinds from the credit table."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("事件类型"), max_length=40)
+    on = models.DateField(_("日期"))
+    detail = models.CharField(_("说明"), max_length=300, blank=True)
+    removed_on = models.DateField(_("移出名单日期"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        verbose_name = _("信用事件")
+        verbose_name_plural = _("信用事件")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.kind} {self.on}"
+
+
+class CoverageSnapshot(models.Model):
+    """Verified-on-time counts of one region on one day, written by the sweep (trend charts)."""
+
+    day = models.DateField(_("日期"))
+    region_code = models.CharField(_("区划代码"), max_length=6)
+    total = models.PositiveIntegerField(_("强检器具数"))
+    on_time = models.PositiveIntegerField(_("按期检定数"))
+    overdue = models.PositiveIntegerField(_("超期数"))
+
+    class Meta:
+        ordering = ["day", "region_code"]
+        constraints = [models.UniqueConstraint(fields=["day", "region_code"], name="snapshot_once")]

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+app_name = "supervision"
+
+urlpatterns = [
+    path("v/<str:uuid>/", views.scan, name="scan"),
+    path("s/", views.portal, name="portal"),
+    path("s/filings/new/", views.filing_new, name="filing_new"),
+    path("s/filings/<int:pk>/", views.filing_detail, name="filing"),
+    path("s/import/", views.filing_import, name="import"),
+    path("s/due/", views.due_lists, name="due"),
+    path("s/notifications/", views.notifications, name="notifications"),
+    path("s/dashboard/", views.dashboard, name="dashboard"),
+    path("s/dashboard/data/", views.dashboard_data, name="dashboard_data"),
+    path("s/labels.pdf", views.labels_pdf, name="labels"),
+    path("s/draws/", views.draw_list, name="draws"),
+    path("s/draws/new/", views.draw_new, name="draw_new"),
+    path("s/draws/<int:pk>/", views.draw_detail, name="draw"),
+    path("s/draws/<int:pk>.json", views.draw_json, name="draw_json"),
+    path("s/prepackaged/", views.inspections, name="inspections"),
+    path("s/prepackaged/<int:pk>/", views.inspection_report, name="inspection"),
+    path("s/credit/", views.credit_list, name="credit"),
+    path("s/credit/<str:code>/", views.credit_detail, name="credit_detail"),
+]

@@ -1,0 +1,464 @@
+"""Supervision pages: enterprise portal, regulator dashboard, public scan page, draws…"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiliang.core.legal.draw import DrawRefused
+from jiliang.platform.accounts.roles import Role
+from jiliang.platform.audit.context import acting_as
+from jiliang.platform.registry.models import Instrument, Organisation, Region
+from jiliang.platform.registry.permissions import can_write, readable
+
+from . import draws as draw_svc
+from .access import reads_region, supervisor_prefix
+from .credit import assess_org, grades_for
+from .forms import ComplaintForm, DrawForm, FilingForm, ImportForm, InspectionForm, ResultForm
+from .imports import ImportFileError, import_filings
+from .inspections import InspectionError, record_inspection
+from .models import Complaint, Draw, DrawResult, Filing, Notification, PrepackagedInspection
+from .public import instrument_by_uuid, label_sheet, public_status
+from .services import (
+    catalogue,
+    check_filing,
+    coverage,
+    institutions_for,
+    risk_list,
+    sync_filing,
+    trend,
+)
+
+COMPLAINTS_PER_HOUR = 5
+
+
+def _filings(request):
+    return readable(request.user, Filing).select_related("instrument__owner", "instrument__region")
+
+
+@login_required
+def portal(request):
+    """My instruments and filings (enterprise), or the filings in my region (regulator)."""
+    qs = _filings(request)
+    status = request.GET.get("status", "")
+    if status:
+        qs = qs.filter(status=status)
+    page = Paginator(qs.order_by("due_date", "replace_date", "pk"), 50).get_page(
+        request.GET.get("page")
+    )
+    unfiled = (
+        readable(request.user, Instrument)
+        .filter(filing__isnull=True, status=Instrument.Status.IN_USE)
+        .order_by("lifetime_id")[:50]
+    )
+    return render(
+        request,
+        "supervision/portal.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Filing.Status.choices,
+            "unfiled": [i for i in unfiled if can_write(request.user, Filing(instrument=i))],
+            "unread": Notification.objects.filter(
+                recipient=request.user, read_at__isnull=True
+            ).count(),
+        },
+    )
+
+
+def _writable_instruments(user):
+    ids = [
+        i.pk
+        for i in readable(user, Instrument)
+        .filter(filing__isnull=True)
+        .select_related("owner")[:2000]
+        if can_write(user, Filing(instrument=i))
+    ]
+    return Instrument.objects.filter(pk__in=ids)
+
+
+@login_required
+def filing_new(request):
+    instruments = _writable_instruments(request.user)
+    initial = {}
+    if pk := request.GET.get("instrument"):
+        inst = instruments.filter(pk=pk).first()
+        if inst is not None:
+            initial = {"instrument": inst, "item_code": inst.category, "use": inst.use}
+    form = FilingForm(request.POST or None, instruments=instruments, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        params = form.params()
+        errors = check_filing(d["item_code"], d["use"], params)
+        for field, msg in errors.items():
+            form.add_error(None if field == "params" else field, msg)
+        if not errors:
+            f = Filing(
+                instrument=d["instrument"], item_code=d["item_code"], use=d["use"], params=params
+            )
+            if not can_write(request.user, f):
+                raise PermissionDenied
+            with transaction.atomic(), acting_as(request.user, request.POST.get("reason", "")):
+                sync_filing(f)
+            messages.success(request, _("已备案"))
+            return redirect("supervision:filing", pk=f.pk)
+    return render(request, "supervision/form.html", {"form": form, "title": _("新建备案")})
+
+
+@login_required
+def filing_detail(request, pk: int):
+    f = get_object_or_404(_filings(request), pk=pk)
+    notes = f.notifications.filter(recipient=request.user)[:20]
+    return render(
+        request,
+        "supervision/filing.html",
+        {
+            "f": f,
+            "notes": notes,
+            "can_write": can_write(request.user, f),
+            "item": catalogue().items.get(f.item_code),
+            "institutions": institutions_for(f),
+        },
+    )
+
+
+@login_required
+def filing_import(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            form.add_error("file", _("文件不得超过 20 MB"))
+        else:
+            try:
+                report = import_filings(
+                    request.user, upload.name, upload.read(), form.cleaned_data["accept_partial"]
+                )
+            except ImportFileError as exc:
+                form.add_error("file", str(exc))
+    return render(request, "supervision/import.html", {"form": form, "report": report})
+
+
+@login_required
+def due_lists(request):
+    """Overdue and expiring filings (within the catalogue's due-soon window)."""
+    qs = _filings(request)
+    overdue = qs.filter(status__in=["overdue", "must_replace"]).order_by("due_date", "replace_date")
+    soon = qs.filter(status="due_soon").order_by("due_date", "replace_date")
+    return render(
+        request,
+        "supervision/due.html",
+        {
+            "overdue": overdue[:500],
+            "soon": soon[:500],
+            "n_overdue": overdue.count(),
+            "n_soon": soon.count(),
+        },
+    )
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        return redirect("supervision:notifications")
+    qs = Notification.objects.filter(recipient=request.user).select_related("filing")
+    return render(request, "supervision/notifications.html", {"notes": qs[:200]})
+
+
+@login_required
+def dashboard(request):
+    """Regulator dashboard: coverage by county, by item, overdue trend, risk list (ECharts)."""
+    prefix = reads_region(request.user)
+    if prefix is None:
+        raise PermissionDenied
+    report = coverage(prefix)
+    names = dict(Region.objects.values_list("code", "name"))
+    cat = catalogue()
+    data = {
+        "regions": [
+            {
+                "name": names.get(g.key, g.key),
+                "total": g.total,
+                "on_time": g.on_time,
+                "share": round(100 * g.share, 1),
+            }
+            for g in report.groups["region"]
+        ],
+        "items": [
+            {
+                "name": cat.items[g.key].name_zh if g.key in cat else g.key,
+                "total": g.total,
+                "share": round(100 * g.share, 1),
+            }
+            for g in report.groups["item_code"]
+        ],
+        "trend": trend(prefix),
+        "capability": [
+            {"name": names.get(c.region, c.region), "share": round(100 * c.share, 1)}
+            for c in report.capability
+        ],
+    }
+    return render(
+        request,
+        "supervision/dashboard.html",
+        {
+            "report": report,
+            "data": data,
+            "risks": risk_list(prefix, limit=20),
+            "uses": report.groups["use"],
+            "use_names": dict(Instrument.Use.choices),
+        },
+    )
+
+
+@login_required
+def labels_pdf(request):
+    """A4 sheet of QR labels for the instruments the user may read (own organisation's)."""
+    qs = readable(request.user, Instrument).filter(status=Instrument.Status.IN_USE)
+    if ids := request.GET.get("ids"):
+        qs = qs.filter(pk__in=[int(x) for x in ids.split(",") if x.isdigit()])
+    pdf = label_sheet(list(qs.order_by("lifetime_id")[:480]))
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = 'inline; filename="jiliang-labels.pdf"'
+    return resp
+
+
+# ------------------------------------------------------------------------- public
+
+
+def _client_hash(request) -> str:
+    ip = request.META.get("REMOTE_ADDR", "")
+    return hashlib.sha256(f"{settings.SECRET_KEY}|{ip}".encode()).hexdigest()
+
+
+def scan(request, uuid):
+    """Public scan-to-verify page with the complaint form (no login, no private data)."""
+    status = public_status(uuid)
+    inst = instrument_by_uuid(uuid)
+    form = ComplaintForm(request.POST or None)
+    sent = False
+    if request.method == "POST":
+        client = _client_hash(request)
+        recent = Complaint.objects.filter(
+            client_hash=client, created_at__gte=timezone.now() - timedelta(hours=1)
+        ).count()
+        if recent >= COMPLAINTS_PER_HOUR:
+            form.add_error(None, _("提交过于频繁，请稍后再试"))
+        elif form.is_valid():
+            c = form.save(commit=False)
+            c.instrument, c.client_hash = inst, client
+            with transaction.atomic(), acting_as(None, "public complaint"):
+                c.save()
+            sent = True
+            form = ComplaintForm()
+    code = 429 if form.non_field_errors() and request.method == "POST" else 200
+    if request.method == "POST" and not sent and code == 200:
+        code = 400
+    return render(
+        request,
+        "supervision/scan.html",
+        {"s": status, "form": form, "sent": sent, "statuses": dict(Filing.Status.choices)},
+        status=code,
+    )
+
+
+# ------------------------------------------------------------------------- draws
+
+
+def draw_list(request):
+    draws = Draw.objects.select_related("region")[:200]
+    can = supervisor_prefix(request.user) is not None
+    return render(request, "supervision/draws.html", {"draws": draws, "can_create": can})
+
+
+def draw_detail(request, pk: int):
+    d = get_object_or_404(Draw.objects.select_related("region"), pk=pk)
+    prefix = supervisor_prefix(request.user)
+    can = prefix is not None and d.region.code.startswith(prefix)
+    form = ResultForm(request.POST or None) if can else None
+    if request.method == "POST":
+        if not can:
+            raise PermissionDenied
+        action = request.POST.get("action")
+        try:
+            with acting_as(request.user):
+                if action == "run":
+                    draw_svc.run(d)
+                elif action == "reveal":
+                    draw_svc.reveal(d)
+                elif action == "result" and form.is_valid():
+                    drawn = {(s["item_id"], s["object_id"]) for s in draw_svc.selections(d)}
+                    r = form.cleaned_data
+                    if (r["item_id"], r["object_id"]) not in drawn:
+                        form.add_error("object_id", _("不是本次抽中的对象"))
+                    else:
+                        with transaction.atomic():
+                            DrawResult.objects.update_or_create(
+                                draw=d,
+                                item_id=r["item_id"],
+                                object_id=r["object_id"],
+                                defaults={"outcome": r["outcome"], "notes": r["notes"]},
+                            )
+                if not form or not form.errors:
+                    return redirect("supervision:draw", pk=d.pk)
+        except (DrawRefused, draw_svc.DrawError) as exc:
+            messages.error(request, str(exc))
+            return redirect("supervision:draw", pk=d.pk)
+    names = dict(
+        Organisation.objects.filter(
+            code__in=[s["object_id"] for s in draw_svc.selections(d)]
+        ).values_list("code", "name")
+    )
+    results = {(r.item_id, r.object_id): r for r in d.results.all()}
+    rows = [
+        {
+            **s,
+            "name": names.get(s["object_id"], ""),
+            "result": results.get((s["item_id"], s["object_id"])),
+        }
+        for s in draw_svc.selections(d)
+    ]
+    return render(
+        request, "supervision/draw.html", {"d": d, "rows": rows, "can": can, "form": form}
+    )
+
+
+def draw_json(request, pk: int):
+    d = get_object_or_404(Draw, pk=pk)
+    resp = JsonResponse(draw_svc.published(d), json_dumps_params={"ensure_ascii": False})
+    resp["Content-Disposition"] = f'attachment; filename="draw-{d.pk}.json"'
+    return resp
+
+
+@login_required
+def draw_new(request):
+    prefix = supervisor_prefix(request.user)
+    if prefix is None:
+        raise PermissionDenied
+    regions = Region.objects.filter(code__startswith=prefix)
+    form = DrawForm(request.POST or None)
+    region_code = request.POST.get("region", "")
+    if request.method == "POST" and form.is_valid():
+        region = regions.filter(code=region_code).first()
+        if region is None:
+            form.add_error(None, _("请选择您辖区内的区划"))
+        else:
+            d = form.cleaned_data
+            try:
+                pools = draw_svc.build_pools(
+                    region, d["items"], d["inspectors_per_object"], d["weight_by_risk"]
+                )
+            except draw_svc.DrawError as exc:
+                form.add_error("items" if exc.field == "items" else None, str(exc))
+            else:
+                with acting_as(request.user):
+                    draw = draw_svc.commit(request.user, d["title"], region, pools)
+                return redirect("supervision:draw", pk=draw.pk)
+    return render(
+        request,
+        "supervision/draw_new.html",
+        {"form": form, "regions": regions, "region_code": region_code},
+    )
+
+
+# ------------------------------------------------------------------------- prepackaged, credit
+
+
+def _inspector_prefix(user):
+    return supervisor_prefix(user, (Role.REGULATOR, Role.INSPECTOR))
+
+
+@login_required
+def inspections(request):
+    qs = readable(request.user, PrepackagedInspection).select_related("organisation")
+    prefix = _inspector_prefix(request.user)
+    form = InspectionForm(request.POST or None) if prefix is not None else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            org = Organisation.objects.filter(code=d["organisation_code"]).first()
+            if org is None:
+                form.add_error("organisation_code", _("未知单位"))
+            elif not org.region.code.startswith(prefix):
+                raise PermissionDenied
+            else:
+                try:
+                    p = record_inspection(
+                        request.user,
+                        org,
+                        d["product"],
+                        d["nominal"],
+                        d["kind"],
+                        d["lot_size"],
+                        d["units_text"],
+                        d["inspected_on"],
+                        d["gross"],
+                        d["tare"],
+                    )
+                except InspectionError as exc:
+                    for field, msg in exc.errors.items():
+                        form.add_error(
+                            "units_text"
+                            if field == "units"
+                            else (field if field in form.fields else None),
+                            msg,
+                        )
+                else:
+                    return redirect("supervision:inspection", pk=p.pk)
+    return render(request, "supervision/inspections.html", {"rows": qs[:200], "form": form})
+
+
+@login_required
+def inspection_report(request, pk: int):
+    qs = readable(request.user, PrepackagedInspection).select_related("organisation")
+    p = get_object_or_404(qs, pk=pk)
+    return render(request, "supervision/inspection.html", {"p": p})
+
+
+@login_required
+def credit_list(request):
+    prefix = reads_region(request.user)
+    if prefix is None:
+        raise PermissionDenied
+    orgs = list(
+        Organisation.objects.filter(region__code__startswith=prefix, kind="enterprise").order_by(
+            "name"
+        )[:500]
+    )
+    grades = grades_for([o.code for o in orgs])
+    return render(request, "supervision/credit.html", {"rows": [(o, grades[o.code]) for o in orgs]})
+
+
+@login_required
+def credit_detail(request, code: str):
+    org = get_object_or_404(Organisation, code=code)
+    prefix = reads_region(request.user)
+    own = getattr(getattr(request.user, "profile", None), "organisation_id", None) == org.pk
+    if not own and (prefix is None or not org.region.code.startswith(prefix)):
+        raise Http404
+    return render(request, "supervision/credit_detail.html", {"org": org, "a": assess_org(code)})
+
+
+def dashboard_data(request):
+    """JSON of the dashboard (for htmx refresh / external charts)."""
+    prefix = reads_region(request.user)
+    if prefix is None:
+        raise PermissionDenied
+    return JsonResponse({"trend": trend(prefix)}, json_dumps_params={"default": str})

@@ -1,0 +1,42 @@
+"""The supervision demo extension builds on the registry demo and feeds every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jiliang.platform.demo import build_demo
+from jiliang.platform.supervision.demo import build_supervision_demo
+from jiliang.platform.supervision.draws import published
+from jiliang.platform.supervision.models import Draw, Filing
+from jiliang.platform.supervision.services import coverage
+
+
+def test_supervision_demo(db, client):
+    build_demo(size=1_500, seed=3)
+    counts = build_supervision_demo(as_of=dt.date(2026, 11, 1))
+    assert counts["filings"] == Filing.objects.count() > 100
+    assert counts["inspectors"] > 0 and counts["inspections"] == 1
+    statuses = set(Filing.objects.values_list("status", flat=True))
+    assert {"ok", "overdue"} <= statuses
+    report = coverage(None, dt.date(2026, 11, 1))
+    assert 0 < report.on_time < report.total
+    assert counts["authorisation_scopes"] > 0
+    assert any(0 < c.share < 1 for c in report.capability)
+    if counts.get("draws"):
+        from jiliang.core.legal.draw import verify
+
+        assert verify(published(Draw.objects.get())).ok
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.filter(is_superuser=True).first()
+    if admin is not None:
+        client.force_login(admin)
+        for url in [
+            "/s/",
+            "/s/dashboard/",
+            "/s/due/",
+            "/s/credit/",
+            "/s/prepackaged/",
+            "/s/draws/",
+        ]:
+            assert client.get(url).status_code == 200, url

@@ -1,0 +1,245 @@
+"""Filings (备案): API and pages, scoping, validation, bulk import (atomic, row report)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from jiliang.platform.supervision.models import Filing
+
+ROLES_LIST = {
+    "admin": 2,
+    "regulator": 2,
+    "regulator_nb": 1,
+    "inspector": 1,
+    "lab": 0,
+    "enterprise": 1,
+    "anon": 0,
+}
+
+
+@pytest.fixture
+def filed(world):
+    from jiliang.platform.supervision.services import sync_filing
+
+    out = {}
+    for key in ("hz", "nb"):
+        inst = world.instruments[key]
+        out[key] = sync_filing(Filing(instrument=inst, item_code=inst.category, use=inst.use))
+    return out
+
+
+def test_create_filing_takes_schedule_from_core(client, world, sv):
+    r = sv.api(
+        client,
+        world,
+        "enterprise",
+        "post",
+        "filings",
+        {"lifetime_id": world.instruments["hz"].lifetime_id},
+    )
+    assert r.status_code == 201, r.content
+    body = r.json()
+    # electronic price scale: periodic 12 months (JJG 539); verified 2026-01-10 (JD-HZ-1)
+    assert body["item_code"] == "electronic_price_scale"
+    assert body["last_verified"] == "2026-01-10"
+    assert body["last_result"] == "pass"
+    assert body["due_date"] == "2027-01-10"
+    f = Filing.objects.get(pk=body["id"])
+    assert f.verified_by == world.orgs["lab_hz"]
+
+
+@pytest.mark.parametrize(
+    "role,status", [("anon", 401), ("regulator", 403), ("lab", 422), ("inspector", 403)]
+)
+def test_create_filing_denied(client, world, sv, role, status):
+    r = sv.api(
+        client, world, role, "post", "filings", {"lifetime_id": world.instruments["hz"].lifetime_id}
+    )
+    assert r.status_code == status
+    assert not Filing.objects.exists()
+
+
+def test_out_of_scope_instrument_is_not_revealed(client, world, sv):
+    r = sv.api(
+        client,
+        world,
+        "enterprise",
+        "post",
+        "filings",
+        {"lifetime_id": world.instruments["nb"].lifetime_id},
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "lifetime_id"]
+
+
+def test_bad_input_names_the_field(client, world, sv):
+    inst = sv.add_instrument(world)
+    r = sv.api(
+        client,
+        world,
+        "enterprise",
+        "post",
+        "filings",
+        {"lifetime_id": inst.lifetime_id, "item_code": "no_such_item"},
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "item_code"]
+    r = sv.api(client, world, "enterprise", "post", "filings", {"lifetime_id": inst.lifetime_id})
+    assert r.status_code == 422  # water meter needs dn_mm
+    assert r.json()["detail"][0]["loc"] == ["body", "params"]
+    assert "dn_mm" in r.json()["detail"][0]["msg"]
+    r = sv.api(
+        client,
+        world,
+        "enterprise",
+        "post",
+        "filings",
+        {"lifetime_id": inst.lifetime_id, "use": "bogus", "params": {"dn_mm": 20}},
+    )
+    assert r.json()["detail"][0]["loc"] == ["body", "use"]
+    r = sv.api(
+        client,
+        world,
+        "enterprise",
+        "post",
+        "filings",
+        {"lifetime_id": inst.lifetime_id, "params": {"dn_mm": 20}},
+    )
+    assert r.status_code == 201
+    assert r.json()["status"] == "overdue"  # never verified
+    r = sv.api(
+        client,
+        world,
+        "enterprise",
+        "post",
+        "filings",
+        {"lifetime_id": inst.lifetime_id, "params": {"dn_mm": 20}},
+    )
+    assert r.status_code == 409
+
+
+@pytest.mark.parametrize("role", sorted(ROLES_LIST))
+def test_list_is_scoped(client, world, sv, filed, role):
+    r = sv.api(client, world, role, "get", "filings")
+    assert r.status_code == 200
+    assert r.json()["count"] == ROLES_LIST[role]
+
+
+def test_out_of_scope_read_is_404(client, world, sv, filed):
+    r = sv.api(client, world, "enterprise", "get", f"filings/{filed['nb'].pk}")
+    assert r.status_code == 404
+    r = sv.api(client, world, "regulator_nb", "get", f"filings/{filed['nb'].pk}")
+    assert r.status_code == 200
+
+
+def test_delete_filing(client, world, sv, filed):
+    r = sv.api(client, world, "enterprise", "delete", f"filings/{filed['nb'].pk}")
+    assert r.status_code == 404
+    r = sv.api(client, world, "regulator", "delete", f"filings/{filed['hz'].pk}")
+    assert r.status_code == 403
+    r = sv.api(client, world, "enterprise", "delete", f"filings/{filed['hz'].pk}")
+    assert r.status_code == 204
+
+
+def test_new_verification_updates_the_filing(world, sv, filed):
+    sv.verify(world, world.instruments["hz"], dt.date(2026, 6, 1), result="fail")
+    f = Filing.objects.get(pk=filed["hz"].pk)
+    assert f.last_verified == dt.date(2026, 6, 1)
+    assert f.last_result == "fail"
+    assert f.first_verified == dt.date(2026, 1, 10)
+
+
+def _csv(rows):
+    return ("lifetime_id,item_code,use,dn_mm\n" + "\n".join(",".join(r) for r in rows)).encode()
+
+
+def test_import_with_errors_imports_nothing_unless_accepted(client, world, sv):
+    good = [sv.add_instrument(world, seq=200 + i) for i in range(3)]
+    rows = [
+        [good[0].lifetime_id, "water_meter", "trade_settlement", "20"],
+        [good[1].lifetime_id, "water_meter", "trade_settlement", ""],  # missing DN
+        [good[2].lifetime_id, "water_meter", "trade_settlement", "40"],
+        ["330106-XXX-2024-0000001-0", "", "", ""],  # unknown
+        [world.instruments["nb"].lifetime_id, "", "", ""],  # not ours
+        [good[0].lifetime_id, "water_meter", "trade_settlement", "20"],  # duplicate
+    ]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("f.csv", _csv(rows), content_type="text/csv")
+    r = client.post("/api/supervision/filings/import", {"file": upload}, **world.auth("enterprise"))
+    assert r.status_code == 422
+    report = r.json()
+    assert report["committed"] is False and report["imported"] == 0
+    assert {(e["row"], e["field"]) for e in report["errors"]} == {
+        (3, "params"),
+        (5, "lifetime_id"),
+        (6, "lifetime_id"),
+        (7, "lifetime_id"),
+    }
+    assert not Filing.objects.exists()
+    upload = SimpleUploadedFile("f.csv", _csv(rows), content_type="text/csv")
+    r = client.post(
+        "/api/supervision/filings/import",
+        {"file": upload, "accept_partial": "true"},
+        **world.auth("enterprise"),
+    )
+    assert r.status_code == 200
+    assert r.json()["imported"] == 2
+    assert set(Filing.objects.values_list("instrument_id", flat=True)) == {good[0].pk, good[2].pk}
+    assert Filing.objects.get(instrument=good[2]).params == {"dn_mm": 40.0}
+
+
+def test_import_xlsx_page(client, world, sv):
+    inst = sv.add_instrument(world, seq=300)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["lifetime_id", "dn_mm"])
+    ws.append([inst.lifetime_id, 15])
+    ws.append([world.instruments["hz"].lifetime_id, None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world.users["enterprise"])
+    r = client.post("/s/import/", {"file": SimpleUploadedFile("f.xlsx", buf.getvalue())})
+    assert r.status_code == 200
+    assert Filing.objects.count() == 2
+    assert Filing.objects.get(instrument=inst).replace_date is None  # never verified
+    r = client.post("/s/import/", {"file": SimpleUploadedFile("g.csv", b"serial\n1\n")})
+    assert "lifetime_id" in r.content.decode()
+
+
+def test_portal_pages(client, world, sv, filed):
+    client.force_login(world.users["enterprise"])
+    sv.add_instrument(world, seq=400)
+    r = client.get("/s/")
+    assert r.status_code == 200
+    text = r.content.decode()
+    assert world.instruments["hz"].lifetime_id in text
+    assert world.instruments["nb"].lifetime_id not in text
+    assert "unfiled" in text
+    r = client.get(f"/s/filings/{filed['hz'].pk}/")
+    assert r.status_code == 200 and "2027-01-10" in r.content.decode()
+    assert client.get(f"/s/filings/{filed['nb'].pk}/").status_code == 404
+    inst = sv.add_instrument(world, seq=401)
+    r = client.post(
+        "/s/filings/new/",
+        {"instrument": inst.pk, "item_code": "water_meter", "use": "trade_settlement"},
+    )
+    assert r.status_code == 200 and "dn_mm" in r.content.decode()
+    r = client.post(
+        "/s/filings/new/",
+        {
+            "instrument": inst.pk,
+            "item_code": "water_meter",
+            "use": "trade_settlement",
+            "dn_mm": "80",
+        },
+    )
+    assert r.status_code == 302
+    assert Filing.objects.get(instrument=inst).status == "overdue"
+    assert client.get("/s/due/").status_code == 200
