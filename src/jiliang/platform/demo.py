@@ -26,7 +26,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from jiliang.core.identifiers import credit_code_check, make_lifetime_id
 from jiliang.platform.accounts.services import create_user
 from jiliang.platform.audit.context import acting_as
-from jiliang.platform.audit.signals import record, record_bulk_create
+from jiliang.platform.audit.signals import bulk_create_audited, record
 
 from .registry import models as m
 from .registry.quantities import si_factor_and_offset
@@ -315,10 +315,7 @@ class _Builder:
         self.seq_by_key: dict[tuple[str, str], int] = {}
 
     def _bulk(self, model, rows: list) -> None:
-        """``bulk_create`` plus the audit entries the skipped signals would have written."""
-        model.objects.bulk_create(rows, batch_size=BATCH)
-        if self.audit:
-            record_bulk_create(rows, batch_size=BATCH)
+        bulk_create_audited(model, rows, self.audit, BATCH)
 
     def _task(self, label: str, total: int):
         if self.progress is None:
@@ -897,6 +894,10 @@ def build_demo(
         builder.counts["instrument calibrations"] = builder.event_seq - builder.counts.get(
             "standard calibrations", 0
         )
+        from jiliang.platform.supervision.demo import build_supervision_demo
+
+        with transaction.atomic():
+            builder.counts.update(build_supervision_demo(as_of=TODAY, seed=seed, audit=audit))
         builder._advance(step, 1)
         record(regions["330000"], "create", None, {"demo": {"seed": seed, "size": size}}, ["demo"])
     return DemoReport(builder.counts, time.perf_counter() - start)

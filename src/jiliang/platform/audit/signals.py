@@ -122,6 +122,15 @@ def record_bulk_create(objects: list[models.Model], batch_size: int = 5_000) -> 
     return len(entries)
 
 
+def bulk_create_audited(
+    model: type[models.Model], rows: list, audit: bool = True, batch_size: int = 5_000
+) -> None:
+    """``bulk_create`` plus, when ``audit``, the entries its skipped signals would have written."""
+    model.objects.bulk_create(rows, batch_size=batch_size)
+    if audit:
+        record_bulk_create(rows, batch_size=batch_size)
+
+
 def _pre_save(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:
         instance._audit_before = None

@@ -16,6 +16,7 @@ import numpy as np
 from django.db import transaction
 
 from jiliang.core.legal.draw import DrawRefused
+from jiliang.platform.audit.signals import bulk_create_audited
 from jiliang.platform.registry import models as m
 
 from . import draws as draw_svc
@@ -53,8 +54,13 @@ def _verification_state(instrument_ids: list[int]) -> dict[int, dict]:
 
 
 @transaction.atomic
-def build_supervision_demo(orgs=None, instruments=None, as_of=None, seed: int = 2035) -> dict:
-    """File the demo's compulsory instruments and add supervision records; returns counts."""
+def build_supervision_demo(
+    orgs=None, instruments=None, as_of=None, seed: int = 2035, audit: bool = True
+) -> dict:
+    """File the demo's compulsory instruments and add supervision records; returns counts.
+
+    ``audit`` writes an audit entry per bulk-created row (as the registry demo does).
+    """
     as_of = as_of or dt.date(2026, 11, 1)
     rng = np.random.default_rng(seed)
     cat = catalogue()
@@ -77,7 +83,7 @@ def build_supervision_demo(orgs=None, instruments=None, as_of=None, seed: int = 
             setattr(f, k, v)
         f.sync_param_columns()
         filings.append(apply_schedule(f, as_of))
-    Filing.objects.bulk_create(filings, batch_size=BATCH)
+    bulk_create_audited(Filing, filings, audit)
     counts = {"filings": len(filings)}
 
     # authorisation scopes by catalogue item (the registry demo's scopes carry no item), so
@@ -117,7 +123,7 @@ def build_supervision_demo(orgs=None, instruments=None, as_of=None, seed: int = 
                     valid_to=as_of + dt.timedelta(days=1100),
                 )
             )
-    m.Scope.objects.bulk_create(scopes)
+    bulk_create_audited(m.Scope, scopes, audit)
     counts["authorisation_scopes"] = len(scopes)
 
     # inspector pool: three enforcement officers per regulator / statutory institute
@@ -129,7 +135,7 @@ def build_supervision_demo(orgs=None, instruments=None, as_of=None, seed: int = 
         for b in bodies
         for j in range(3)
     ]
-    m.Person.objects.bulk_create(people)
+    bulk_create_audited(m.Person, people, audit)
     counts["inspectors"] = len(people)
 
     overdue = [f for f in filings if f.status == "overdue"][:20]
@@ -143,7 +149,7 @@ def build_supervision_demo(orgs=None, instruments=None, as_of=None, seed: int = 
         )
         for k, f in enumerate(overdue)
     ]
-    Complaint.objects.bulk_create(complaints)
+    bulk_create_audited(Complaint, complaints, audit)
     counts["complaints"] = len(complaints)
 
     enterprises = list(
@@ -157,7 +163,7 @@ def build_supervision_demo(orgs=None, instruments=None, as_of=None, seed: int = 
             zip(enterprises, ["self_commitment", "penalty", "cheating_device"], strict=False)
         )
     ]
-    CreditEvent.objects.bulk_create(events)
+    bulk_create_audited(CreditEvent, events, audit)
     counts["credit_events"] = len(events)
 
     if enterprises:
@@ -184,7 +190,7 @@ def build_supervision_demo(orgs=None, instruments=None, as_of=None, seed: int = 
                 )
                 for k, s in enumerate(draw.data.selections[:10])
             ]
-            DrawResult.objects.bulk_create(results)
+            bulk_create_audited(DrawResult, results, audit)
             counts["draws"] = 1
         except (DrawRefused, draw_svc.DrawError):
             counts["draws"] = 0
