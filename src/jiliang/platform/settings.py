@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "jiliang.platform.ledger",
     "jiliang.platform.calibration",
     "jiliang.platform.certificates",
+    "jiliang.platform.traceability",
 ]
 
 MIDDLEWARE = [

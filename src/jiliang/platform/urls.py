@@ -26,4 +26,5 @@ urlpatterns = [
     path("log/", include("jiliang.platform.ledger.urls")),
     path("budgets/", include("jiliang.platform.calibration.urls")),
     path("", include("jiliang.platform.certificates.urls")),
+    path("traceability/", include("jiliang.platform.traceability.urls")),
 ]

@@ -1,0 +1,146 @@
+"""Traceability pages: the chain panel on instrument/standard pages, the region dashboard and
+the KCDB upload for staff."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from jiliang.platform.registry import models as m
+from jiliang.platform.registry.permissions import readable
+
+from . import services as sv
+from .kcdb_import import KCDBImportError, import_kcdb
+from .loader import get_engine, locked
+
+PAGE_SIZE = 25
+_KIND_OF = {m.Instrument: "instrument", m.MeasurementStandard: "standard"}
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "zh").startswith("en") else "zh"
+
+
+@locked
+def chain_panel(request: HttpRequest, obj) -> str | None:
+    """The chain of an instrument or standard (graph + table + verdict), or None."""
+    kind = _KIND_OF.get(type(obj))
+    if kind is None:
+        return None
+    engine = get_engine(timezone.localdate())
+    data = sv.chain_dict(engine, kind, obj.pk, getattr(obj, "lifetime_id", ""))
+    lang = _lang()
+    for link in data["links"]:
+        for issue in link["issues"]:
+            issue["text"] = issue["message_zh"] if lang == "zh" else issue["message"]
+    issue = data.get("issue") or {}
+    return render_to_string(
+        "traceability/panel.html",
+        {
+            "chain": data,
+            "issue_text": issue.get("message_zh" if lang == "zh" else "message"),
+            "chain_json": json.dumps(data),
+        },
+        request=request,
+    )
+
+
+@login_required
+@locked
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Region dashboard: coverage, broken chains, gaps and a what-if for a chosen standard."""
+    engine = get_engine(timezone.localdate())
+    prefix, _org, everything = sv.user_scope(request.user)
+    regions = m.Region.objects.all()
+    if not everything and _org is None:
+        regions = regions.filter(code__startswith=prefix)
+    region_code = request.GET.get("region", "")
+    region = regions.filter(code=region_code).first() if region_code else None
+    region_prefix = region.prefix if region else ""
+    mask = sv.instrument_mask(engine, request.user, region_prefix)
+    broken = sv.select(engine, mask, verdict="NOT_TRACEABLE")
+    unknown = sv.select(engine, mask, verdict="UNKNOWN")
+    page = Paginator(range(len(broken)), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = sv.verdict_rows(engine, broken[page.object_list.start : page.object_list.stop])
+    lang = _lang()
+    for row in rows:
+        row["text"] = row["message_zh"] if lang == "zh" else row["message"]
+    by_category = sv.scoped_coverage(engine, mask, "category")
+    by_level = sv.scoped_coverage(engine, mask, "level")
+    total = int(mask.sum())
+    traceable = sum(g["traceable"] for g in by_category["groups"])
+    gaps = sv.scoped_gaps(engine, request.user, region_prefix)
+    names = dict(m.Region.objects.values_list("code", "name"))
+    for item in (*rows, *gaps[:200]):
+        code = item.get("region") or item.get("region_code") or ""
+        item["region_name"] = names.get(code, code)
+    standards = readable(request.user, m.MeasurementStandard).only("pk", "code", "name")
+    chosen = request.GET.get("standard", "")
+    whatif = None
+    if chosen.isdigit() and standards.filter(pk=int(chosen)).exists():
+        whatif = sv.scoped_what_if(engine, request.user, [int(chosen)], mask, limit=100)
+    charts = {"category": by_category["groups"], "level": by_level["groups"]}
+    return render(
+        request,
+        "traceability/dashboard.html",
+        {
+            "asof": engine.asof,
+            "regions": regions,
+            "region": region,
+            "total": total,
+            "traceable": traceable,
+            "rate": traceable / total if total else None,
+            "broken_count": len(broken),
+            "unknown_count": len(unknown),
+            "rows": rows,
+            "page": page,
+            "by_category": by_category["groups"],
+            "by_level": by_level["groups"],
+            "gaps": gaps[:200],
+            "gaps_count": len(gaps),
+            "standards": standards,
+            "chosen": chosen,
+            "whatif": whatif,
+            "charts_json": json.dumps(charts),
+        },
+    )
+
+
+class KCDBForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("KCDB 检索结果 (JSON)"))
+    provider = forms.ModelChoiceField(
+        label=gettext_lazy("提供机构"),
+        queryset=m.Organisation.objects.filter(kind="nmi"),
+        to_field_name="code",
+    )
+
+
+@staff_member_required
+def kcdb_upload(request: HttpRequest) -> HttpResponse:
+    form = KCDBForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = import_kcdb(
+                form.cleaned_data["file"].read(), form.cleaned_data["provider"].code, request.user
+            )
+        except KCDBImportError as exc:
+            form.add_error("file", _("导入失败，未写入任何记录：%(err)s") % {"err": exc})
+        else:
+            messages.success(
+                request,
+                _("已导入 %(n)d 条 CMC（新增 %(c)d，更新 %(u)d）")
+                % {"n": report.total, "c": report.created, "u": report.updated},
+            )
+            return redirect("traceability:kcdb")
+    return render(request, "traceability/kcdb.html", {"form": form})

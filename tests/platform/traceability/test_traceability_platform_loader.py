@@ -1,0 +1,80 @@
+"""Registry rows → core records: every field the engine reads, and the engine cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jiliang.platform.registry import models as m
+from jiliang.platform.traceability import loader
+
+
+def test_records_from_registry(world):
+    nmi = world.orgs["nmi"]
+    rm = m.ReferenceMaterial.objects.create(
+        gbw_number="GBW08601",
+        name="mass CRM",
+        quantity="mass",
+        unit=r"\gram",
+        certified_value=500,
+        uncertainty=0.5,
+        producer=nmi,
+        expiry=dt.date(2028, 6, 30),
+    )
+    ev = m.CalibrationEvent.objects.create(
+        certificate_no="RM-1",
+        kind="calibration",
+        standard=world.standards["lab_hz"],
+        performed_by=nmi,
+        performed_on=dt.date(2025, 5, 1),
+        issued_on=dt.date(2025, 5, 2),
+        due_on=dt.date(2026, 4, 30),
+        unit=r"\gram",
+        result_value=1000,
+        result_uncertainty=2,
+        withdrawn=True,
+    )
+    ev.standards_used.add(world.standards["primary"])
+    ev.reference_materials_used.add(rm)
+    m.Scope.objects.create(
+        organisation=nmi,
+        kind="accreditation",
+        quantity="mass",
+        unit=r"\gram",
+        range_low=0,
+        range_high=5000,
+        valid_from=dt.date(2024, 1, 1),
+        valid_to=dt.date(2029, 1, 1),
+    )
+    rec = loader.load_records()
+    orgs = {o.id: o for o in rec.organisations}
+    assert orgs[str(nmi.pk)].kind == "nmi" and orgs[str(nmi.pk)].region_code == "330106"
+    (scope,) = orgs[str(nmi.pk)].scopes
+    assert (scope.unit, scope.range_high, scope.best_U) == (r"\kilogram", 5.0, 0.0)
+    (r,) = rec.reference_materials
+    assert (r.gbw, r.value, r.U, r.expiry) == ("GBW08601", 0.5, 0.0005, dt.date(2028, 6, 30))
+    events = {e.id: e for e in rec.events}
+    e = events[str(ev.pk)]
+    assert (e.item_kind, e.item_id) == ("standard", str(world.standards["lab_hz"].pk))
+    assert e.standard_ids == (str(world.standards["primary"].pk),)
+    assert e.rm_ids == (str(rm.pk),)
+    assert e.withdrawn is True and e.performed_on == dt.date(2025, 5, 1)
+    assert (e.point, e.U, e.unit) == (1.0, 0.002, r"\kilogram")
+    hz = events[str(world.events["hz"].pk)]
+    assert (hz.item_kind, hz.valid_until) == ("instrument", dt.date(2027, 1, 9))
+    assert hz.standard_ids == (str(world.standards["lab_hz"].pk),)
+    inst = {i.id: i for i in rec.instruments}[str(world.instruments["nb"].pk)]
+    assert (inst.region_code, inst.mpe, inst.category) == ("330203", 0.01, "electronic_price_scale")
+    std = {s.id: s for s in rec.standards}[str(world.standards["primary"].pk)]
+    assert (std.level, std.U, std.status) == ("primary", 1e-6, "active")
+
+
+def test_engine_cached_per_version(world):
+    loader.clear_cache()
+    day = dt.date(2026, 6, 1)
+    first = loader.get_engine(day)
+    assert loader.get_engine(day) is first
+    assert loader.get_engine(dt.date(2026, 6, 2)) is not first
+    world.instruments["nb"].name = "renamed"
+    world.instruments["nb"].save()  # audited change → new data version
+    assert loader.get_engine(day) is not first
+    loader.clear_cache()
