@@ -233,20 +233,22 @@ CATEGORIES = [
 
 # Expanded uncertainty of the primary standard for each quantity, relative to range top.
 PRIMARY_REL_U = {
-    "volume": 2e-5,
+    "volume": 2e-6,
     "distance": 1e-5,
     "mass": 5e-8,
-    "electrical_energy": 2e-5,
+    "electrical_energy": 2e-6,
     "pressure": 2e-5,
-    "concentration": 5e-4,
-    "sound_pressure_level": 5e-4,
+    "concentration": 5e-5,
+    "sound_pressure_level": 2e-5,
 }
+# Each level's U is at least 1.5× the U of the calibration that links it to the level above
+# (that link's U is 1.5× the reference standard's), so uncertainty never shrinks down a chain.
 LEVEL_FACTOR = {
     "primary": 1.0,
     "national": 3.0,
     "public": 20.0,
-    "department": 30.0,
-    "enterprise": 60.0,
+    "department": 60.0,
+    "enterprise": 80.0,
 }
 ENTERPRISE_KINDS = {
     "station": ("加油站", 0.22),
@@ -455,7 +457,8 @@ class _Builder:
                 for quantity, unit, low, high in quantities:
                     if key == "lab" and self.rng.random() < 0.5:
                         continue
-                    rel = PRIMARY_REL_U[quantity] * (3 if key == "nmi" else 20)
+                    # best U no better than the calibrations each performs (NMI: its primary's)
+                    rel = PRIMARY_REL_U[quantity] * (1 if key == "nmi" else 20)
                     scope = m.Scope(
                         organisation=org,
                         kind="statutory"
@@ -477,14 +480,13 @@ class _Builder:
         self.counts["scopes"] = len(scopes)
 
     def standards(self, orgs) -> dict[str, dict[str, list[m.MeasurementStandard]]]:
-        """~300 standards: per quantity a primary and national one at the NMI, public ones at
-        institutes, department and enterprise ones at labs and large enterprises."""
+        """~270 standards, per instrument category (so range and unit fit what they serve):
+        a primary and a national standard at the NMI, public ones at the institutes, department
+        and enterprise ones at labs and large enterprises. About 5 % of public standards have an
+        expired certificate — the demo's deliberately broken links."""
         rng = self.rng
         by_level: dict[str, dict[str, list[m.MeasurementStandard]]] = {}
         rows = []
-        quantities = {}
-        for c in CATEGORIES:
-            quantities.setdefault(c.quantity, c)
         holders = {
             "primary": orgs["nmi"],
             "national": orgs["nmi"],
@@ -494,44 +496,51 @@ class _Builder:
         }
         quantity_names = dict(m.QUANTITY_CHOICES)
         level_names = {"primary": "基准", "national": "国家标准"}
-        per_level = {"primary": 1, "national": 2, "public": 22, "department": 8, "enterprise": 8}
+        per_level = {"primary": 1, "national": 1, "public": 15, "department": 5, "enterprise": 5}
         seq = 0
-        for quantity, cat in sorted(quantities.items()):
+        for cat in CATEGORIES:
             for level, n in per_level.items():
                 national = level in ("primary", "national")
                 for i in range(n):
                     owner = holders[level][i % len(holders[level])]
-                    rel = PRIMARY_REL_U[quantity] * LEVEL_FACTOR[level] * (1 + 0.3 * rng.random())
+                    rel = (
+                        PRIMARY_REL_U[cat.quantity] * LEVEL_FACTOR[level] * (1 + 0.3 * rng.random())
+                    )
                     seq += 1
-                    valid_from = dt.date(2022, 1, 1) + dt.timedelta(days=int(rng.integers(0, 700)))
+                    valid_from = TODAY - dt.timedelta(days=3 * 365 + int(rng.integers(0, 365)))
+                    valid_to = valid_from + dt.timedelta(days=5 * 365)
+                    if level == "public" and rng.random() < 0.05:
+                        valid_to = TODAY - dt.timedelta(days=int(rng.integers(10, 200)))
                     std = m.MeasurementStandard(
                         code=f"[{2022 + seq % 4}]{'国' if national else '浙'}"
-                        f"量标{level[:3].upper()}证字第{seq:04d}号",
-                        name=f"{quantity_names[quantity]}{level_names[level]}"
+                        f"量标{cat.code}{level[:3].upper()}证字第{seq:04d}号",
+                        name=f"{quantity_names[cat.quantity]}{level_names[level]}（{cat.name}）"
                         if national
                         else f"{cat.name}检定装置",
                         level=level,
-                        quantity=quantity,
+                        quantity=cat.quantity,
                         unit=cat.unit,
                         range_low=cat.low,
                         range_high=cat.high,
                         uncertainty=float(f"{rel * (cat.high or 1):.2g}"),
                         k=2.0,
                         owner=owner,
-                        status="active" if rng.random() > 0.03 else "suspended",
+                        status="active" if national or rng.random() > 0.03 else "suspended",
                         certificate_no=f"CS-{seq:05d}",
                         certificate_valid_from=valid_from,
-                        certificate_valid_to=valid_from + dt.timedelta(days=4 * 365),
+                        certificate_valid_to=valid_to,
                     )
                     _fill_model_si(std)
                     rows.append(std)
-                    by_level.setdefault(level, {}).setdefault(quantity, []).append(std)
+                    by_level.setdefault(level, {}).setdefault(cat.slug, []).append(std)
         self._bulk(m.MeasurementStandard, rows)
         self.counts["standards"] = len(rows)
         return by_level
 
     def standard_calibrations(self, orgs, standards) -> None:
-        """Each non-primary standard calibrated yearly against a standard one level up."""
+        """Each non-primary standard calibrated yearly for three years against a standard one
+        level up, each certificate valid 395 days, so consecutive certificates overlap and the
+        standard is in calibration on every day an instrument may have been verified."""
         rng = self.rng
         upper = {
             "national": "primary",
@@ -541,15 +550,14 @@ class _Builder:
         }
         events, links = [], []
         for level, parent_level in upper.items():
-            for quantity, stds in standards.get(level, {}).items():
-                parents = standards[parent_level][quantity]
+            for slug, stds in standards.get(level, {}).items():
+                parents = [p for p in standards[parent_level][slug] if p.status == "active"]
+                parents = parents or standards[parent_level][slug]
                 for std in stds:
                     parent = parents[int(rng.integers(0, len(parents)))]
-                    for year_back in (1, 0):
-                        performed = TODAY - dt.timedelta(
-                            days=365 * year_back + int(rng.integers(20, 300))
-                        )
-                        due = performed + dt.timedelta(days=365)
+                    offset = int(rng.integers(20, 300))
+                    for year_back in (2, 1, 0):
+                        performed = TODAY - dt.timedelta(days=365 * year_back + offset)
                         ev = m.CalibrationEvent(
                             certificate_no=self._cert_no("JZ", performed.year),
                             kind="calibration",
@@ -557,10 +565,10 @@ class _Builder:
                             performed_by=parent.owner,
                             performed_on=performed,
                             issued_on=performed + dt.timedelta(days=3),
-                            due_on=due,
+                            due_on=performed + dt.timedelta(days=395),
                             result_value=std.range_high,
                             unit=std.unit,
-                            result_uncertainty=float(f"{std.uncertainty * 0.5:.2g}"),
+                            result_uncertainty=float(f"{parent.uncertainty * 1.5:.2g}"),
                             k=2.0,
                             conformity="none",
                         )
@@ -640,17 +648,21 @@ class _Builder:
         for key in ("provincial", "city_institute", "county_institute"):
             for org in orgs[key]:
                 verifiers_by_city.setdefault(org.region.code[:4], []).append(org)
-        public_by_owner_q: dict[tuple[int, str], list[m.MeasurementStandard]] = {}
-        for quantity, stds in standards["public"].items():
-            for std in stds:
-                public_by_owner_q.setdefault((std.owner_id, quantity), []).append(std)
-        provincial = orgs["provincial"][0]
         expired_standards = [
             s
             for q in standards["public"].values()
             for s in q
             if s.certificate_valid_to and s.certificate_valid_to < TODAY
         ]
+        usable = {
+            slug: [s for s in stds if s.status == "active" and s not in expired_standards]
+            for slug, stds in standards["public"].items()
+        }
+        public_by_owner_q: dict[tuple[int, str], list[m.MeasurementStandard]] = {}
+        for slug, stds in usable.items():
+            for std in stds:
+                public_by_owner_q.setdefault((std.owner_id, slug), []).append(std)
+        provincial = orgs["provincial"][0]
         cat_by_slug = {c.slug: c for c in CATEGORIES}
         n = len(instruments)
         draws = rng.random((n, 4))
@@ -662,11 +674,14 @@ class _Builder:
             period = dt.timedelta(days=int(cat.period_months * 30.4))
             candidates = verifiers_by_city.get(inst.region.code[:4]) or [provincial]
             verifier = candidates[i % len(candidates)]
-            stds = public_by_owner_q.get((verifier.pk, inst.quantity)) or public_by_owner_q.get(
-                (provincial.pk, inst.quantity), []
+            stds = (
+                public_by_owner_q.get((verifier.pk, inst.category))
+                or public_by_owner_q.get((provincial.pk, inst.category))
+                or usable[inst.category]
             )
             overdue = draws[i, 0] < 0.06
-            performed = TODAY - dt.timedelta(days=int(offsets[i, 0]))
+            # in date unless drawn overdue: the last verification lies within one period
+            performed = TODAY - dt.timedelta(days=int(offsets[i, 0]) % max(1, period.days - 5))
             if overdue:
                 performed = TODAY - period - dt.timedelta(days=int(offsets[i, 1] % 120) + 1)
             history = [performed]
@@ -760,7 +775,7 @@ class _Builder:
                 range_low=low,
                 range_high=high,
                 unit=unit,
-                uncertainty=PRIMARY_REL_U[quantity] * 2 * (high or 1),
+                uncertainty=PRIMARY_REL_U[quantity] * (high or 1),
                 k=2.0,
             )
             _fill_model_si(cmc)
