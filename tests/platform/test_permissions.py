@@ -250,3 +250,18 @@ def test_session_write_requires_csrf(world):
     assert response.status_code in (401, 403)
     world.instruments["hz"].refresh_from_db()
     assert world.instruments["hz"].location == ""
+
+
+def test_token_use_is_noted_at_most_once_a_minute(client, world):
+    from jiliang.platform.accounts.models import ApiToken
+
+    api(client, world, "lab", "get", "instruments")
+    token = ApiToken.objects.get(user=world.users["lab"])
+    first = token.last_used
+    assert first is not None
+    api(client, world, "lab", "get", "instruments")
+    token.refresh_from_db()
+    assert token.last_used == first
+    assert api(client, world, "lab", "get", "instruments").status_code == 200
+    bad = client.get("/api/registry/instruments", HTTP_AUTHORIZATION="Bearer jl_wrong")
+    assert bad.status_code == 401  # never silently anonymous

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
 from jiliang import __version__
@@ -26,9 +26,11 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         user = ApiToken.user_for(token)
-        if user is not None:
-            ApiToken.objects.filter(user=user).update(last_used=timezone.now())
-            request.user = user
+        if user is None:
+            # A client that sends a token means to be someone: an unknown or revoked token is a
+            # 401, never a silent fall back to anonymous access.
+            raise AuthenticationError(401, "invalid or revoked API token")
+        request.user = user
         return user
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,6 +42,9 @@ class Profile(models.Model):
         return f"{self.user} @ {self.organisation or self.region or '-'}"
 
 
+TOUCH_INTERVAL = datetime.timedelta(minutes=1)
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -70,7 +75,15 @@ class ApiToken(models.Model):
 
     @classmethod
     def user_for(cls, key: str):
+        """The active user holding this token, or ``None``; notes when the token was used.
+
+        ``last_used`` is written at most once a minute per token, so a busy API client does not
+        turn every read into a database write.
+        """
         token = cls.objects.select_related("user").filter(key_hash=_hash(key)).first()
         if token is None or not token.user.is_active:
             return None
+        now = timezone.now()
+        if token.last_used is None or now - token.last_used > TOUCH_INTERVAL:
+            cls.objects.filter(pk=token.pk).update(last_used=now)
         return token.user
