@@ -123,3 +123,35 @@ def test_english_catalogue_is_complete():
 
 def test_healthz(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def _json_script(html: str, element_id: str):
+    import json
+    import re
+
+    match = re.search(
+        rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert match, f"no json_script {element_id}"
+    return json.loads(match.group(1))
+
+
+def test_chart_data_reaches_pages_as_objects(client, world, settings, tmp_path):
+    """ECharts code reads these as objects; a string quoted twice would draw nothing."""
+    from jiliang.platform.calibration.models import UncertaintyBudget
+
+    settings.JILIANG_LEDGER_DIR = tmp_path / "ledger"
+    client.force_login(world.users["admin"])
+    page = client.get(f"/r/instruments/{world.instruments['hz'].pk}/").content.decode()
+    assert isinstance(_json_script(page, "trace-chain"), dict)
+    dashboard = client.get("/traceability/").content.decode()
+    assert isinstance(_json_script(dashboard, "trace-charts"), dict)
+    budget = UncertaintyBudget.objects.create(
+        owner=world.orgs["lab_hz"],
+        title="t",
+        spec={},
+        method="lpu",
+        result={"contributions": [{"name": "x", "contribution": 1.0, "share": 1.0}]},
+    )
+    charts = _json_script(client.get(f"/budgets/{budget.pk}/").content.decode(), "budget-charts")
+    assert charts["contributions"][0]["name"] == "x"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import yaml
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -44,7 +42,7 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "budget": budget,
             "result": result,
-            "charts_json": json.dumps(charts),
+            "charts_json": charts,
             "spec_yaml": yaml.safe_dump(budget.spec, allow_unicode=True, sort_keys=False),
         },
     )
