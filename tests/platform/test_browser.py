@@ -63,6 +63,7 @@ def test_login_list_open_and_switch_language(
     assert rows.count() == 1  # the enterprise sees only its own instrument
     lifetime_id = world.instruments["hz"].lifetime_id
     page.click(f"text={lifetime_id}")
+    page.wait_for_load_state("load")
     page.wait_for_selector("table.fields")
     assert lifetime_id in page.inner_text("h1")
     assert "变更记录" in page.content()
