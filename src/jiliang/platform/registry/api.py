@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -213,24 +212,7 @@ def _register(resource: Resource) -> None:
     def list_items(request, filters: Query[filter_schema]):  # type: ignore[valid-type]
         qs = readable(_current_user(request), model).select_related(*resource.select_related)
         params = filters.dict()
-        for param, lookup in resource.filters.items():
-            value = params.get(param)
-            if value is None:
-                continue
-            field_name = lookup.split("__")[0]
-            if isinstance(model._meta.get_field(field_name), models.BooleanField) or lookup in {
-                "compulsory",
-                "withdrawn",
-                "is_active",
-            }:
-                value = value.lower() in {"1", "true", "yes"}
-            qs = qs.filter(**{lookup: value})
-        if params.get("q"):
-            term = params["q"]
-            cond = Q()
-            for f in resource.search:
-                cond |= Q(**{f"{f}__icontains": term})
-            qs = qs.filter(cond)
+        qs, _active, _term = resource.filter(qs, params)
         limit, offset = params["limit"], params["offset"]
         items = list(qs[offset : offset + limit])
         return {

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.db.models import Q
 
 from . import models as m
 
@@ -34,6 +35,31 @@ class Resource:
     filters: dict[str, str] = field(default_factory=dict)
     search: tuple[str, ...] = ()
     select_related: tuple[str, ...] = ()
+
+    def filter(self, qs, params) -> tuple[models.QuerySet, dict[str, str], str]:
+        """Apply the resource's filters and ``q`` search from ``params`` (GET or API query).
+
+        Returns the queryset, the filters that were applied (as given) and the search term;
+        pages and the API share this so a filter means the same thing in both.
+        """
+        active: dict[str, str] = {}
+        for param, lookup in self.filters.items():
+            raw = (params.get(param) or "").strip()
+            if not raw:
+                continue
+            value: object = raw
+            field = self.model._meta.get_field(lookup.split("__")[0])
+            if isinstance(field, models.BooleanField) and "__" not in lookup:
+                value = raw.lower() in {"1", "true", "yes", "on"}
+            qs = qs.filter(**{lookup: value})
+            active[param] = raw
+        term = (params.get("q") or "").strip()
+        if term:
+            cond = Q()
+            for name in self.search:
+                cond |= Q(**{f"{name}__icontains": term})
+            qs = qs.filter(cond)
+        return qs, active, term
 
     @property
     def verbose_name(self) -> str:

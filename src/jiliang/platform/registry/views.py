@@ -48,27 +48,12 @@ def _resource(slug: str) -> Resource:
 
 def _filtered(request: HttpRequest, resource: Resource):
     qs = readable(request.user, resource.model).select_related(*resource.select_related)
-    active = {}
-    for param, lookup in resource.filters.items():
-        value = request.GET.get(param, "").strip()
-        if not value:
-            continue
-        field = resource.model._meta.get_field(lookup.split("__")[0])
-        if isinstance(field, models.BooleanField) and "__" not in lookup:
-            value = value.lower() in {"1", "true", "yes", "on"}
-        qs = qs.filter(**{lookup: value})
-        active[param] = request.GET[param]
+    qs, active, term = resource.filter(qs, request.GET)
     for param, (_label, apply) in SPECIAL_FILTERS.get(resource.model, {}).items():
         value = request.GET.get(param, "").strip()
         if value:
             qs = apply(qs, value)
             active[param] = value
-    term = request.GET.get("q", "").strip()
-    if term:
-        cond = Q()
-        for f in resource.search:
-            cond |= Q(**{f"{f}__icontains": term})
-        qs = qs.filter(cond)
     return qs, active, term
 
 
