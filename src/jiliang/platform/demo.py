@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from functools import cache
 
 import numpy as np
 from django.db import connection, transaction
@@ -29,7 +28,6 @@ from jiliang.platform.audit.context import acting_as
 from jiliang.platform.audit.signals import bulk_create_audited, record
 
 from .registry import models as m
-from .registry.quantities import si_factor_and_offset
 
 DEMO_PASSWORD = "jiliang-demo-2035"
 TODAY = dt.date(2026, 11, 1)
@@ -276,11 +274,6 @@ class DemoReport:
         return f"demo region built in {self.seconds:.1f} s: {parts}"
 
 
-@cache
-def _si(unit: str) -> tuple[float, float, str]:
-    return si_factor_and_offset(unit)
-
-
 def _credit_code(rng: np.random.Generator, region: str, kind_digit: str) -> str:
     body = (
         kind_digit
@@ -289,21 +282,6 @@ def _credit_code(rng: np.random.Generator, region: str, kind_digit: str) -> str:
         + "".join("0123456789ABCDEFGHJKLMNPQRTUWXY"[i] for i in rng.integers(0, 31, 9))
     )
     return body + credit_code_check(body)
-
-
-def _fill_si(obj, quantity_fields=(), delta_fields=()) -> None:
-    factor, offset, si_unit = _si(obj.unit)
-    obj.si_unit = si_unit
-    for name in quantity_fields:
-        value = getattr(obj, name)
-        setattr(obj, f"{name}_si", None if value is None else factor * value + offset)
-    for name in delta_fields:
-        value = getattr(obj, name)
-        setattr(obj, f"{name}_si", None if value is None else abs(factor) * value)
-
-
-def _fill_model_si(obj) -> None:
-    _fill_si(obj, obj.QUANTITY_FIELDS, obj.DELTA_FIELDS)
 
 
 class _Builder:
@@ -474,7 +452,7 @@ class _Builder:
                         valid_from=dt.date(2022, 1, 1),
                         valid_to=dt.date(2027, 12, 31),
                     )
-                    _fill_model_si(scope)
+                    scope.compute_si()
                     scopes.append(scope)
         self._bulk(m.Scope, scopes)
         self.counts["scopes"] = len(scopes)
@@ -530,7 +508,7 @@ class _Builder:
                         certificate_valid_from=valid_from,
                         certificate_valid_to=valid_to,
                     )
-                    _fill_model_si(std)
+                    std.compute_si()
                     rows.append(std)
                     by_level.setdefault(level, {}).setdefault(cat.slug, []).append(std)
         self._bulk(m.MeasurementStandard, rows)
@@ -572,7 +550,7 @@ class _Builder:
                             k=2.0,
                             conformity="none",
                         )
-                        _fill_model_si(ev)
+                        ev.compute_si()
                         events.append(ev)
                         links.append(parent)
         self._bulk(m.CalibrationEvent, events)
@@ -631,7 +609,7 @@ class _Builder:
                 use=cat.use,
                 installed_on=installed,
             )
-            _fill_model_si(inst)
+            inst.compute_si()
             rows.append(inst)
             if len(rows) % BATCH == 0:
                 self._advance(task, BATCH)
@@ -706,7 +684,7 @@ class _Builder:
                     k=2.0,
                     conformity="fail" if failed else "pass",
                 )
-                _fill_model_si(ev)
+                ev.compute_si()
                 events.append(ev)
                 broken = last and draws[i, 2] < 0.02
                 if broken and draws[i, 3] < 0.5:
@@ -757,7 +735,7 @@ class _Builder:
                 producer=orgs["nmi"][0],
                 expiry=dt.date(2027 + i % 2, 6, 30),
             )
-            _fill_model_si(rm)
+            rm.compute_si()
             rows.append(rm)
         self._bulk(m.ReferenceMaterial, rows)
         self.counts["reference materials"] = len(rows)
@@ -778,7 +756,7 @@ class _Builder:
                 uncertainty=PRIMARY_REL_U[quantity] * (high or 1),
                 k=2.0,
             )
-            _fill_model_si(cmc)
+            cmc.compute_si()
             rows.append(cmc)
         self._bulk(m.CMC, rows)
         self.counts["CMCs"] = len(rows)

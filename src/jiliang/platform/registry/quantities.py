@@ -6,6 +6,8 @@ Values are kept as entered (with their D-SI unit) and in coherent SI. Conversion
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +33,7 @@ QUANTITY_CHOICES = [
 ]
 
 
+@lru_cache(maxsize=1024)
 def si_factor_and_offset(unit: str) -> tuple[float, float, str]:
     """Return ``(factor, offset, si_unit)`` so that ``si = factor·value + offset``.
 
