@@ -246,6 +246,27 @@ def fill(po_path: Path) -> list[str]:
         return f'msgid "{msgid}"\nmsgstr "{EN[msgid]}"'
 
     text = re.sub(r'msgid "(.*)"\nmsgstr ""', single, text)
+
+    def fuzzy(match: re.Match) -> str:
+        # msgmerge's guess from a similar msgid: compilemessages skips it, so the English UI
+        # would show Chinese. Fill it from the tables like an empty entry (keep other flags).
+        flags, msgid, plural = match.group(1), match.group(2), match.group(3)
+        if msgid not in (PLURALS if plural else EN):
+            missing.append(msgid)
+            return match.group(0)
+        keep = f"#{flags}\n" if flags else ""
+        if plural:
+            one, many = PLURALS[msgid]
+            forms = f'msgid_plural "{plural}"\nmsgstr[0] "{one}"\nmsgstr[1] "{many}"'
+            return f'{keep}msgid "{msgid}"\n{forms}'
+        return f'{keep}msgid "{msgid}"\nmsgstr "{EN[msgid]}"'
+
+    text = re.sub(
+        r'#, fuzzy((?:, [\w-]+)*)\n(?:#\| .*\n)*msgid "(.+)"\n'
+        r'(?:msgstr ".*"|msgid_plural "(.+)"\nmsgstr\[0\] ".*"\nmsgstr\[1\] ".*")',
+        fuzzy,
+        text,
+    )
     for msgid, (one, many) in PLURALS.items():
         text = text.replace(
             f'msgid "{msgid}"\nmsgid_plural "{msgid}"\nmsgstr[0] ""\nmsgstr[1] ""',

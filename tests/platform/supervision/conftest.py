@@ -57,10 +57,40 @@ def verify(world, inst, on, result="pass", by="lab_hz", cert=None):
     )
 
 
+DRAW_ITEMS = [{"id": "electronic_price_scale", "ratio": 1.0}]
+
+
+def commit_draw(client, world, role="regulator", **kw):
+    """Commit a draw of the world's two scales through the API."""
+    body = {"title": "2026 年电子计价秤抽查", "region": "330000", "items": DRAW_ITEMS, **kw}
+    return api(client, world, role, "post", "draws", body)
+
+
 class Helpers:
     api = staticmethod(api)
     add_instrument = staticmethod(add_instrument)
     verify = staticmethod(verify)
+    commit_draw = staticmethod(commit_draw)
+
+
+@pytest.fixture
+def pools(world):
+    """The world's two scales filed, three enforcement officers at the provincial regulator."""
+    from jiliang.platform.supervision.models import Filing
+    from jiliang.platform.supervision.services import sync_filing
+
+    for key in ("hz", "nb"):
+        inst = world.instruments[key]
+        sync_filing(Filing(instrument=inst, item_code=inst.category, use=inst.use))
+    for i in range(3):
+        m.Person.objects.create(name=f"执法人员{i}", organisation=world.orgs["amr_zj"])
+    return world
+
+
+@pytest.fixture(autouse=True)
+def _ledger_dir(settings, tmp_path):
+    """Draw commitments go to the transparency log: a fresh log per test, never the data dir."""
+    settings.JILIANG_LEDGER_DIR = tmp_path / "ledger"
 
 
 @pytest.fixture

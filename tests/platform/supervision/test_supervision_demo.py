@@ -7,7 +7,13 @@ import datetime as dt
 from jiliang.platform.demo import build_demo
 from jiliang.platform.supervision.demo import build_supervision_demo
 from jiliang.platform.supervision.draws import published
-from jiliang.platform.supervision.models import Draw, Filing
+from jiliang.platform.supervision.models import (
+    CreditEvent,
+    CreditMark,
+    Draw,
+    Filing,
+    VerificationRecord,
+)
 from jiliang.platform.supervision.services import coverage
 
 
@@ -25,7 +31,16 @@ def test_supervision_demo(db, client):
     if counts.get("draws"):
         from jiliang.core.legal.draw import verify
 
-        assert verify(published(Draw.objects.get())).ok
+        d = Draw.objects.get()
+        assert verify(published(d)).ok
+        assert d.commitment_leaf is not None and d.reveal_leaf is not None
+    # institution portal, public commitments and a repaired listing for the new pages
+    assert counts["assigned"] > 0 and counts["verifications_recorded"] > 0
+    assert VerificationRecord.objects.exclude(seal_no="").exists()
+    assert CreditMark.objects.filter(kind="demonstration").exists()
+    assert CreditEvent.objects.filter(removed_on__isnull=False).exists()
+    public = client.get("/s/commitments/").content.decode()  # no login
+    assert CreditMark.objects.first().organisation.name in public
     from django.contrib.auth import get_user_model
 
     admin = get_user_model().objects.filter(is_superuser=True).first()
@@ -38,5 +53,7 @@ def test_supervision_demo(db, client):
             "/s/credit/",
             "/s/prepackaged/",
             "/s/draws/",
+            "/s/assigned/",
+            "/s/commitments/",
         ]:
             assert client.get(url).status_code == 200, url

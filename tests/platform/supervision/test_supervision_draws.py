@@ -9,8 +9,7 @@ from typer.testing import CliRunner
 
 from jiliang.core.legal import draw as core
 from jiliang.platform.registry import models as m
-from jiliang.platform.supervision.models import Draw, DrawResult, Filing
-from jiliang.platform.supervision.services import sync_filing
+from jiliang.platform.supervision.models import Draw, DrawResult
 
 
 def _draw_cli():
@@ -31,22 +30,8 @@ def _draw_cli():
     return app
 
 
-ITEMS = [{"id": "electronic_price_scale", "ratio": 1.0}]
-
-
-@pytest.fixture
-def pools(world):
-    for key in ("hz", "nb"):
-        inst = world.instruments[key]
-        sync_filing(Filing(instrument=inst, item_code=inst.category, use=inst.use))
-    for i in range(3):
-        m.Person.objects.create(name=f"执法人员{i}", organisation=world.orgs["amr_zj"])
-    return world
-
-
 def _commit(client, world, sv, role="regulator", **kw):
-    body = {"title": "2026 年电子计价秤抽查", "region": "330000", "items": ITEMS, **kw}
-    return sv.api(client, world, role, "post", "draws", body)
+    return sv.commit_draw(client, world, role, **kw)
 
 
 def test_commit_run_reveal_verifies_with_cli(client, pools, sv, tmp_path):

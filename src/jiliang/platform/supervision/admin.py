@@ -8,7 +8,7 @@ class FilingAdmin(admin.ModelAdmin):
     list_display = ["instrument", "item_code", "use", "status", "due_date", "replace_date"]
     list_filter = ["status", "item_code", "use"]
     search_fields = ["instrument__lifetime_id"]
-    raw_id_fields = ["instrument", "verified_by"]
+    raw_id_fields = ["instrument", "verified_by", "assigned_to"]
 
 
 @admin.register(m.Complaint)
@@ -28,3 +28,20 @@ admin.site.register(m.DrawResult)
 admin.site.register(m.PrepackagedInspection)
 admin.site.register(m.CreditEvent)
 admin.site.register(m.Notification)
+
+
+@admin.register(m.CreditMark)
+class CreditMarkAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "kind", "since", "withdrawn_on"]
+    list_filter = ["kind"]
+    raw_id_fields = ["organisation"]
+
+
+@admin.register(m.VerificationRecord)
+class VerificationRecordAdmin(admin.ModelAdmin):
+    list_display = ["event", "seal_no", "recorded_at"]
+    search_fields = ["seal_no", "event__certificate_no"]
+    raw_id_fields = ["event", "recorded_by"]
+
+
+admin.site.register(m.NotificationSettings)

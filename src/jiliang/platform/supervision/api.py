@@ -23,12 +23,25 @@ from jiliang.platform.registry.api import FieldErrors, _current_user, _reason
 from jiliang.platform.registry.models import Instrument, Organisation, Region
 from jiliang.platform.registry.permissions import can_write, readable
 
+from . import credit as credit_svc
+from . import draw_log
 from . import draws as draw_svc
+from . import verifications as portal_svc
 from .access import reads_region, supervisor_prefix
 from .credit import assess_org
 from .imports import ImportFileError, import_filings
 from .inspections import InspectionError, record_inspection
-from .models import CreditEvent, Draw, DrawResult, Filing, Notification, PrepackagedInspection
+from .models import (
+    CreditEvent,
+    CreditMark,
+    Draw,
+    DrawResult,
+    Filing,
+    Notification,
+    NotificationSettings,
+    PrepackagedInspection,
+)
+from .notices import settings_of
 from .public import public_status
 from .services import check_filing, clean_params, coverage, risk_list, sync_filing
 
@@ -66,6 +79,8 @@ class FilingOut(Schema):
     due_date: dt.date | None
     replace_date: dt.date | None
     status_reason: str
+    assigned_to: str | None = Field(None, description="credit code of the assigned institution")
+    assigned_on: dt.date | None = None
 
 
 def filing_out(f: Filing) -> dict:
@@ -87,6 +102,8 @@ def filing_out(f: Filing) -> dict:
         "due_date": f.due_date,
         "replace_date": f.replace_date,
         "status_reason": f.status_reason,
+        "assigned_to": f.assigned_to.code if f.assigned_to_id else None,
+        "assigned_on": f.assigned_on,
     }
 
 
@@ -97,7 +114,7 @@ class Page(Schema):
 
 def _filings(request):
     return readable(_current_user(request), Filing).select_related(
-        "instrument__owner", "instrument__region"
+        "instrument__owner", "instrument__region", "assigned_to"
     )
 
 
@@ -174,13 +191,109 @@ def import_file(request, file: File[UploadedFile], accept_partial: Form[bool] = 
     return Status(200 if report.committed else 422, report.as_dict())
 
 
+# ------------------------------------------------------------------------- institution portal
+
+
+@router.get("/assigned", response=Page)
+def list_assigned(request, state: str | None = None, limit: int = 50, offset: int = 0):
+    """Verifications assigned to my institution (regulators: in my region); state due, overdue
+    or done."""
+    user = _current_user(request)
+    if portal_svc.institution_of(user) is None and supervisor_prefix(user) is None:
+        raise HttpError(403, "for the staff of verification institutions and regulators")
+    try:
+        qs = portal_svc.assigned_filings(user, state)
+    except portal_svc.PortalError as exc:
+        raise FieldErrors({k: [v] for k, v in exc.errors.items()}) from None
+    limit = max(1, min(limit, 500))
+    return {"count": qs.count(), "items": [filing_out(f) for f in qs[offset : offset + limit]]}
+
+
+class AssignIn(Schema):
+    institution: str | None = Field(
+        ..., description="credit code of the institution; null to unassign"
+    )
+
+
+@router.post("/filings/{int:pk}/assignment", response=FilingOut)
+def assign_filing(request, pk: int, payload: AssignIn):
+    """Assign the filing's verification to an institution authorised for it (regulators)."""
+    user = _current_user(request)
+    f = get_object_or_404(_filings(request), pk=pk)
+    org = None
+    if payload.institution:
+        org = Organisation.objects.filter(code=payload.institution).first()
+        if org is None:
+            raise FieldErrors({"institution": [f"unknown organisation {payload.institution!r}"]})
+    try:
+        portal_svc.assign(user, f, org, _reason(request))
+    except PermissionError as exc:
+        raise HttpError(403, str(exc)) from None
+    except portal_svc.PortalError as exc:
+        raise FieldErrors({k: [v] for k, v in exc.errors.items()}) from None
+    return filing_out(f)
+
+
+class VerificationIn(Schema):
+    performed_on: dt.date
+    result: str = Field(..., description="pass or fail")
+    certificate_no: str = Field("", description="检定证书编号 (pass)")
+    notice_no: str = Field("", description="不合格通知书编号 (fail)")
+    seal_no: str = Field("", description="封印/标志号 (pass)")
+
+
+def verification_out(r) -> dict:
+    e = r.event
+    return {
+        "id": r.pk,
+        "performed_on": e.performed_on,
+        "result": e.conformity,
+        "certificate_no": e.certificate_no if e.conformity == "pass" else None,
+        "notice_no": e.certificate_no if e.conformity == "fail" else None,
+        "seal_no": r.seal_no or None,
+        "institution": e.performed_by.code,
+        "valid_until": e.due_on,
+    }
+
+
+@router.get("/filings/{int:pk}/verifications")
+def list_verifications(request, pk: int):
+    f = get_object_or_404(_filings(request), pk=pk)
+    return [verification_out(r) for r in portal_svc.records_of(f)]
+
+
+@router.post("/filings/{int:pk}/verifications", response={201: dict})
+def post_verification(request, pk: int, payload: VerificationIn):
+    """Record the result of the assigned verification (assigned institution or regulator)."""
+    user = _current_user(request)
+    f = get_object_or_404(_filings(request), pk=pk)
+    try:
+        r = portal_svc.record_verification(
+            user,
+            f,
+            payload.performed_on,
+            payload.result,
+            payload.certificate_no,
+            payload.notice_no,
+            payload.seal_no,
+            _reason(request),
+        )
+    except PermissionError as exc:
+        raise HttpError(403, str(exc)) from None
+    except portal_svc.PortalError as exc:
+        raise FieldErrors({k: [v] for k, v in exc.errors.items()}) from None
+    return Status(201, {**verification_out(r), "filing": filing_out(f)})
+
+
 # ------------------------------------------------------------------------- notifications
 
 
 class NotificationOut(Schema):
     id: int
     kind: str
-    message: str
+    message: str = Field(..., description="in the request's language (Accept-Language)")
+    message_key: str
+    params: dict
     reference_date: dt.date
     created_at: dt.datetime
     read: bool
@@ -199,7 +312,9 @@ def notifications(request, unread: bool = False):
         {
             "id": n.pk,
             "kind": n.kind,
-            "message": n.message,
+            "message": n.text,
+            "message_key": n.message_key,
+            "params": n.params,
             "reference_date": n.reference_date,
             "created_at": n.created_at,
             "read": n.read_at is not None,
@@ -216,6 +331,35 @@ def mark_read(request, pk: int):
     n = get_object_or_404(Notification, pk=pk, recipient=_current_user(request))
     Notification.objects.filter(pk=n.pk, read_at__isnull=True).update(read_at=timezone.now())
     return Status(204, None)
+
+
+class NotificationSettingsIn(Schema):
+    language: str = Field(..., description="a code of the platform's languages: zh-hans, en")
+    email: bool = True
+
+
+@router.get("/notification-settings")
+def get_notification_settings(request):
+    user = _current_user(request)
+    if not user.is_authenticated:
+        raise HttpError(401, "log in to read your settings")
+    prefs = settings_of(user)
+    return {"language": prefs.language, "email": prefs.email}
+
+
+@router.put("/notification-settings")
+def put_notification_settings(request, payload: NotificationSettingsIn):
+    from django.conf import settings
+
+    user = _current_user(request)
+    codes = [code for code, _name in settings.LANGUAGES]
+    if payload.language not in codes:
+        raise FieldErrors({"language": [f"must be one of {codes}"]})
+    with transaction.atomic(), acting_as(user, _reason(request)):
+        NotificationSettings.objects.update_or_create(
+            user=user, defaults={"language": payload.language, "email": payload.email}
+        )
+    return {"language": payload.language, "email": payload.email}
 
 
 # ------------------------------------------------------------------------- indicators
@@ -291,6 +435,8 @@ def get_credit(request, code: str):
         "grade": a.grade,
         "edition": a.edition,
         "explanation": a.explain(),
+        "listings": credit_svc.listings_for(code),
+        "marks": [mark_out(m) for m in CreditMark.objects.filter(organisation=org)],
     }
 
 
@@ -315,11 +461,105 @@ def post_credit_event(request, payload: CreditEventIn):
     kinds = [e["event"] for e in RuleBook.default().table("credit").entries]
     if payload.kind not in kinds:
         raise FieldErrors({"kind": [f"must be one of {kinds}"]})
+    if payload.kind == CreditMark.Kind.SELF_COMMITMENT:
+        # one source for commitments: the public, withdrawable list (else counted twice)
+        raise FieldErrors({"kind": ["record a self-commitment with POST /commitments"]})
     with transaction.atomic(), acting_as(user, _reason(request)):
         ev = CreditEvent.objects.create(
             organisation=org, kind=payload.kind, on=payload.on, detail=payload.detail
         )
     return Status(201, {"id": ev.pk})
+
+
+class RemovalIn(Schema):
+    removed_on: dt.date
+    reason: str
+
+
+def _credit_errors(exc: credit_svc.CreditError) -> FieldErrors:
+    return FieldErrors({k: [v] for k, v in exc.errors.items()})
+
+
+@router.post("/credit-events/{int:pk}/removal")
+def remove_listing(request, pk: int, payload: RemovalIn):
+    """Remove the entity from the serious-violation list (region's regulator; audited)."""
+    user = _current_user(request)
+    event = get_object_or_404(
+        readable(user, CreditEvent).select_related("organisation__region"), pk=pk
+    )
+    try:
+        credit_svc.remove_listing(user, event, payload.removed_on, payload.reason)
+    except PermissionError as exc:
+        raise HttpError(403, str(exc)) from None
+    except credit_svc.CreditError as exc:
+        raise _credit_errors(exc) from None
+    return {"id": event.pk, "removed_on": event.removed_on, "removal_reason": event.removal_reason}
+
+
+def mark_out(m: CreditMark) -> dict:
+    return {
+        "id": m.pk,
+        "organisation": m.organisation.code,
+        "name": m.organisation.name,
+        "region": m.organisation.region.code,
+        "kind": m.kind,
+        "since": m.since,
+        "text": m.text,
+        "withdrawn_on": m.withdrawn_on,
+    }
+
+
+@router.get("/commitments")
+def list_commitments(request, kind: str | None = None, region: str | None = None):
+    """Public list of standing self-commitments and demonstration units."""
+    if kind and kind not in CreditMark.Kind.values:
+        raise FieldErrors({"kind": [f"must be one of {CreditMark.Kind.values}"]})
+    prefix = None
+    if region:
+        r = Region.objects.filter(code=region).first()
+        if r is None:
+            raise FieldErrors({"region": [f"unknown region {region!r}"]})
+        prefix = r.prefix
+    return [mark_out(m) for m in credit_svc.standing_marks(kind, prefix)[:2000]]
+
+
+class MarkIn(Schema):
+    organisation: str
+    kind: str = Field(..., description="self_commitment or demonstration")
+    since: dt.date
+    text: str = ""
+
+
+@router.post("/commitments", response={201: dict})
+def post_commitment(request, payload: MarkIn):
+    user = _current_user(request)
+    org = Organisation.objects.filter(code=payload.organisation).select_related("region").first()
+    if org is None:
+        raise FieldErrors({"organisation": [f"unknown organisation {payload.organisation!r}"]})
+    try:
+        m = credit_svc.mark(user, org, payload.kind, payload.since, payload.text, _reason(request))
+    except PermissionError as exc:
+        raise HttpError(403, str(exc)) from None
+    except credit_svc.CreditError as exc:
+        raise _credit_errors(exc) from None
+    return Status(201, mark_out(m))
+
+
+class WithdrawIn(Schema):
+    on: dt.date
+    reason: str
+
+
+@router.post("/commitments/{int:pk}/withdraw")
+def withdraw_commitment(request, pk: int, payload: WithdrawIn):
+    m = get_object_or_404(CreditMark.objects.select_related("organisation__region"), pk=pk)
+    try:
+        credit_svc.unmark(_current_user(request), m, payload.on, payload.reason)
+    except PermissionError as exc:
+        raise HttpError(403, str(exc)) from None
+    except credit_svc.CreditError as exc:
+        raise _credit_errors(exc) from None
+    return mark_out(m)
 
 
 # ------------------------------------------------------------------------- public
@@ -367,6 +607,8 @@ def _draw_summary(d: Draw) -> dict:
         "pools_sha256": d.pools_sha256,
         "created_at": d.created_at,
         "publish_by": d.publish_by,
+        "commitment_leaf": d.commitment_leaf,
+        "reveal_leaf": d.reveal_leaf,
     }
 
 
@@ -377,8 +619,10 @@ def list_draws(request):
 
 @router.get("/draws/{int:pk}")
 def get_draw(request, pk: int):
-    """The published draw record: ``jiliang draw verify`` input once revealed."""
-    return draw_svc.published(get_object_or_404(Draw, pk=pk))
+    """The published draw record (``jiliang draw verify`` input once revealed) with its
+    transparency-log leaves and inclusion proofs under ``ledger``."""
+    d = get_object_or_404(Draw, pk=pk)
+    return {**draw_svc.published(d), "ledger": draw_log.leaves(d)}
 
 
 @router.post("/draws", response={201: dict})

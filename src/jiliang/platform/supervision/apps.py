@@ -9,10 +9,14 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from jiliang.platform.audit.signals import audit_models
+        from jiliang.platform.ledger import service as ledger
         from jiliang.platform.registry.permissions import POLICIES, Policy
 
+        from . import (
+            draw_log,
+            signals,  # noqa: F401  (verification events → filings)
+        )
         from . import models as s
-        from . import signals  # noqa: F401  (verification events → filings)
 
         audit_models(
             s.Filing,
@@ -21,8 +25,14 @@ class SupervisionConfig(AppConfig):
             s.DrawResult,
             s.PrepackagedInspection,
             s.CreditEvent,
+            s.CreditMark,
+            s.VerificationRecord,
+            s.NotificationSettings,
         )
-        POLICIES[s.Filing] = Policy(False, ("instrument__owner_id",), ("instrument__region__code",))
+        # the assigned institution reads the filing it verifies; only the owner writes it
+        POLICIES[s.Filing] = Policy(
+            False, ("instrument__owner_id", "assigned_to_id"), ("instrument__region__code",)
+        )
         POLICIES[s.Complaint] = Policy(
             False, ("instrument__owner_id",), ("instrument__region__code",)
         )
@@ -33,3 +43,10 @@ class SupervisionConfig(AppConfig):
             False, ("organisation_id",), ("organisation__region__code",)
         )
         POLICIES[s.Draw] = Policy(True, (), ("region__code",))
+        POLICIES[s.CreditMark] = Policy(True, ("organisation_id",), ("organisation__region__code",))
+        POLICIES[s.VerificationRecord] = Policy(
+            False,
+            ("event__instrument__owner_id", "event__performed_by_id"),
+            ("event__instrument__region__code",),
+        )
+        ledger.register_leaf_source(draw_log.logged_leaf_count, draw_log.audit_draws)

@@ -16,13 +16,15 @@ import numpy as np
 from django.db import transaction
 
 from jiliang.core.legal.draw import DrawRefused
+from jiliang.platform.audit.context import acting_as
 from jiliang.platform.audit.signals import bulk_create_audited
 from jiliang.platform.registry import models as m
 
 from . import draws as draw_svc
 from .inspections import record_inspection
-from .models import Complaint, CreditEvent, DrawResult, Filing
-from .services import apply_schedule, catalogue, snapshot
+from .models import Complaint, CreditEvent, CreditMark, DrawResult, Filing
+from .services import apply_schedule, catalogue, institutions_for, snapshot, today
+from .verifications import PortalError, store_verification
 
 BATCH = 5_000
 #: parameters the catalogue needs, drawn per item
@@ -125,6 +127,7 @@ def build_supervision_demo(
             )
     bulk_create_audited(m.Scope, scopes, audit)
     counts["authorisation_scopes"] = len(scopes)
+    counts.update(_assign_and_verify(filings, as_of, rng))
 
     # inspector pool: three enforcement officers per regulator / statutory institute
     bodies = (orgs if orgs is not None else m.Organisation.objects.all()).filter(
@@ -155,16 +158,45 @@ def build_supervision_demo(
     enterprises = list(
         (orgs if orgs is not None else m.Organisation.objects.all())
         .filter(kind="enterprise")
-        .order_by("pk")[:3]
+        .order_by("pk")[:6]
     )
     events = [
         CreditEvent(organisation=o, kind=k, on=as_of - dt.timedelta(days=90 * (j + 1)))
         for j, (o, k) in enumerate(
-            zip(enterprises, ["self_commitment", "penalty", "cheating_device"], strict=False)
+            zip(enterprises[1:3], ["penalty", "cheating_device"], strict=False)
         )
     ]
+    if len(enterprises) > 3:  # a listing removed after the waiting time (信用修复)
+        events.append(
+            CreditEvent(
+                organisation=enterprises[3],
+                kind="cheating_device",
+                on=as_of - dt.timedelta(days=500),
+                removed_on=as_of - dt.timedelta(days=30),
+                removal_reason="整改到位，准予信用修复",
+            )
+        )
     bulk_create_audited(CreditEvent, events, audit)
     counts["credit_events"] = len(events)
+    marks = [
+        CreditMark(
+            organisation=o,
+            kind="self_commitment",
+            since=as_of - dt.timedelta(days=200 + 30 * j),
+            text="诚信计量，明码标价，器具按期检定",
+        )
+        for j, o in enumerate(enterprises[:1] + enterprises[4:])
+    ]
+    marks += [
+        CreditMark(organisation=o, kind="demonstration", since=as_of - dt.timedelta(days=120))
+        for o in enterprises[:1]
+    ]
+    standing = set(
+        CreditMark.objects.filter(withdrawn_on__isnull=True).values_list("organisation_id", "kind")
+    )
+    marks = [k for k in marks if (k.organisation.pk, k.kind) not in standing]  # re-run: no twins
+    bulk_create_audited(CreditMark, marks, audit)
+    counts["credit_marks"] = len(marks)
 
     if enterprises:
         net = [float(500 + d) for d in np.round(rng.normal(1.0, 2.0, 50), 1)]
@@ -196,3 +228,42 @@ def build_supervision_demo(
             counts["draws"] = 0
     snapshot(as_of)
     return counts
+
+
+def _assign_and_verify(filings: list[Filing], as_of: dt.date, rng, n: int = 40) -> dict:
+    """Assign up to ``n`` filings to an authorised institution and record a result for a few
+    of them through the institution portal's service (seal numbers, one failure)."""
+    assigned = []
+    for k in rng.permutation(len(filings))[: 10 * n]:
+        f = filings[int(k)]
+        candidates = institutions_for(f, as_of)
+        if candidates:
+            f.assigned_to = candidates[int(rng.integers(len(candidates)))]
+            f.assigned_on = as_of - dt.timedelta(days=60)
+            assigned.append(f)
+        if len(assigned) >= n:
+            break
+    with acting_as(None, "demo: assignment of verifications"):
+        for f in assigned:
+            f.save(update_fields=["assigned_to", "assigned_on"])
+    day = min(as_of, today()) - dt.timedelta(days=3)
+    recorded = 0
+    for j, f in enumerate(f for f in assigned if f.status in ("overdue", "due_soon")):
+        if recorded >= 8:
+            break
+        passed = j % 4 != 3
+        no = f"JD-DEMO-{f.pk}"
+        try:
+            store_verification(
+                f,
+                day,
+                "pass" if passed else "fail",
+                certificate_no=no if passed else "",
+                notice_no="" if passed else f"BH-DEMO-{f.pk}",
+                seal_no=f"FY-{f.pk:06d}" if passed else "",
+                reason="demo",
+            )
+        except PortalError:  # e.g. a verification already dated after ``day``
+            continue
+        recorded += 1
+    return {"assigned": len(assigned), "verifications_recorded": recorded}

@@ -15,6 +15,7 @@ from django.utils import timezone
 from jiliang.core.legal import draw as core
 from jiliang.platform.registry.models import Organisation, Person, Region
 
+from . import draw_log
 from .credit import grades_for
 from .models import Draw, DrawData, Filing
 from .services import catalogue
@@ -110,6 +111,8 @@ def commit(user, title: str, region: Region, pools: dict, publish_days: int = 20
         publish_by=timezone.localdate() + dt.timedelta(days=publish_days),
     )
     DrawData.objects.create(draw=draw, seed_hex=seed.hex(), pools=frozen)
+    draw_log.log(draw, draw_log.COMMITMENT)  # commitment + pools digest in the public log
+    draw.save(update_fields=["commitment_leaf"])
     return draw
 
 
@@ -138,6 +141,7 @@ def reveal(draw: Draw) -> Draw:
     draw.stage = Draw.Stage.REVEALED
     draw.seed_hex = draw.data.seed_hex
     draw.revealed_at = timezone.now()
+    draw_log.log(draw, draw_log.REVEAL)
     draw.save()
     return draw
 

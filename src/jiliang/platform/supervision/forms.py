@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.platform.registry.models import Instrument
+from jiliang.platform.registry.models import Instrument, Organisation
 
-from .models import Complaint, DrawResult, PrepackagedInspection
+from .models import Complaint, CreditMark, DrawResult, PrepackagedInspection
 from .services import catalogue
 
 
@@ -123,3 +124,78 @@ class InspectionForm(forms.ModelForm):
             return [float(x) for x in self.cleaned_data["units_text"].replace(",", " ").split()]
         except ValueError:
             raise forms.ValidationError(_("测得值须为数字")) from None
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class AssignForm(forms.Form):
+    """Assign a filing's verification to one of the institutions authorised for it."""
+
+    institution = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        label=_("承检机构"),
+        required=False,
+        empty_label=_("（取消指定）"),
+    )
+    reason = forms.CharField(label=_("变更原因"), max_length=500, required=False)
+
+    def __init__(self, *args, institutions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = Organisation.objects.filter(
+            pk__in=[o.pk for o in institutions]
+        ).order_by("name")
+
+
+class VerificationForm(forms.Form):
+    """A compulsory-verification result; the conditional rules live in .verifications."""
+
+    performed_on = forms.DateField(label=_("检定日期"), widget=DATE)
+    result = forms.ChoiceField(
+        label=_("检定结论"), choices=[("pass", _("合格")), ("fail", _("不合格"))]
+    )
+    certificate_no = forms.CharField(
+        label=_("检定证书编号"), max_length=60, required=False, help_text=_("合格时填写")
+    )
+    notice_no = forms.CharField(
+        label=_("不合格通知书编号"), max_length=60, required=False, help_text=_("不合格时填写")
+    )
+    seal_no = forms.CharField(
+        label=_("封印/标志号"), max_length=60, required=False, help_text=_("合格时填写")
+    )
+    reason = forms.CharField(label=_("备注"), max_length=500, required=False)
+
+
+class RemovalForm(forms.Form):
+    """Early removal from the serious-violation list (信用修复)."""
+
+    event = forms.IntegerField(widget=forms.HiddenInput)
+    removed_on = forms.DateField(label=_("移出日期"), widget=DATE)
+    reason = forms.CharField(label=_("移出原因"), max_length=300)
+
+
+class MarkForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=CreditMark.Kind.choices)
+    since = forms.DateField(label=_("起始日期"), widget=DATE)
+    text = forms.CharField(
+        label=_("承诺内容"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    reason = forms.CharField(label=_("变更原因"), max_length=500, required=False)
+
+
+class UnmarkForm(forms.Form):
+    mark = forms.IntegerField(widget=forms.HiddenInput)
+    on = forms.DateField(label=_("撤销日期"), widget=DATE)
+    reason = forms.CharField(label=_("撤销原因"), max_length=300)
+
+
+class NotificationSettingsForm(forms.Form):
+    language = forms.ChoiceField(label=_("通知语言"), choices=())
+    email = forms.BooleanField(label=_("通过电子邮件接收"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = settings.LANGUAGES

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from jiliang.platform.registry.models import Instrument, Organisation, Region
+from jiliang.platform.registry.models import CalibrationEvent, Instrument, Organisation, Region
 
 
 class Filing(models.Model):
@@ -57,6 +57,16 @@ class Filing(models.Model):
         related_name="+",
     )
     filed_at = models.DateTimeField(_("备案时间"), auto_now_add=True)
+    # the authorised institution (检定机构) its compulsory verification is assigned to
+    assigned_to = models.ForeignKey(
+        Organisation,
+        verbose_name=_("承检机构"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_filings",
+    )
+    assigned_on = models.DateField(_("指定日期"), null=True, blank=True)
     # schedule cache (from jiliang.core.legal.schedule)
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default="unknown", db_index=True
@@ -125,7 +135,11 @@ class Notification(models.Model):
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     reference_date = models.DateField(_("到期日"))
+    # rendered in the source language when created; shown only for rows without a message key
     message = models.CharField(_("内容"), max_length=400)
+    # text key + parameters (see .notices): rendered in the reader's language at display time
+    message_key = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     emailed = models.BooleanField(_("已发邮件"), default=False)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -143,6 +157,59 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def text(self) -> str:
+        """The message in the active language (see :func:`.notices.render`)."""
+        from .notices import render
+
+        return render(self)
+
+
+class NotificationSettings(models.Model):
+    """A user's choices for supervision notifications: language of e-mails, e-mail or not."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="supervision_notification_settings",
+    )
+    # a code of settings.LANGUAGES (checked by the form: the list is configuration, not schema)
+    language = models.CharField(_("通知语言"), max_length=10)
+    email = models.BooleanField(_("通过电子邮件接收"), default=True)
+
+    class Meta:
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language}"
+
+
+class VerificationRecord(models.Model):
+    """What the assigned institution recorded with a compulsory verification beyond the
+    registry's verification event (which holds date, result and certificate / notice number):
+    the seal or label number (封印/标志号) and who entered it."""
+
+    event = models.OneToOneField(
+        CalibrationEvent,
+        verbose_name=_("检定记录"),
+        on_delete=models.CASCADE,
+        related_name="supervision_record",
+    )
+    seal_no = models.CharField(_("封印/标志号"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("强制检定结果")
+        verbose_name_plural = _("强制检定结果")
+
+    def __str__(self) -> str:
+        return f"{self.event.certificate_no} {self.seal_no}"
 
 
 class Complaint(models.Model):
@@ -202,6 +269,9 @@ class Draw(models.Model):
     drawn_at = models.DateTimeField(_("抽取时间"), null=True, blank=True)
     revealed_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
     publish_by = models.DateField(_("结果公开期限"), null=True, blank=True)
+    # transparency-log leaves of the commitment and of the reveal (see .draw_log)
+    commitment_leaf = models.BigIntegerField(_("承诺日志序号"), null=True, blank=True)
+    reveal_leaf = models.BigIntegerField(_("公开日志序号"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -311,6 +381,7 @@ class CreditEvent(models.Model):
     on = models.DateField(_("日期"))
     detail = models.CharField(_("说明"), max_length=300, blank=True)
     removed_on = models.DateField(_("移出名单日期"), null=True, blank=True)
+    removal_reason = models.CharField(_("移出原因"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -320,6 +391,45 @@ class CreditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.kind} {self.on}"
+
+
+class CreditMark(models.Model):
+    """A public credit mark of a business: its self-commitment (诚信计量自我承诺) or its naming as
+    a demonstration unit (诚信计量示范单位). Marked and unmarked by regulators; an unmarked row
+    keeps its dates (withdrawn_on) so the public history stays."""
+
+    class Kind(models.TextChoices):
+        SELF_COMMITMENT = "self_commitment", _("诚信计量自我承诺")
+        DEMONSTRATION = "demonstration", _("诚信计量示范单位")
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    since = models.DateField(_("起始日期"))
+    text = models.CharField(_("承诺内容"), max_length=1000, blank=True)
+    withdrawn_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("撤销原因"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-since", "-id"]
+        verbose_name = _("诚信计量承诺与示范")
+        verbose_name_plural = _("诚信计量承诺与示范")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind"],
+                condition=Q(withdrawn_on__isnull=True),
+                name="credit_mark_one_standing",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("since")),
+                name="credit_mark_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.kind} {self.since}"
 
 
 class CoverageSnapshot(models.Model):

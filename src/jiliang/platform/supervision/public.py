@@ -17,6 +17,7 @@ from reportlab.pdfgen import canvas
 from jiliang.platform.registry.models import Instrument
 
 from .services import catalogue
+from .verifications import seal_of
 
 
 def instrument_by_uuid(value) -> Instrument:
@@ -52,6 +53,8 @@ def public_status(value) -> dict:
         "result": (f.last_result or None) if f else None,
         "verified_by": f.verified_by.name if f and f.verified_by else None,
         "certificate": f.last_certificate or None if f else None,
+        # the seal/label number is on the instrument itself: public, and lets a buyer match it
+        "seal": seal_of(f) if f else None,
         "status_as_of": f.status_as_of if f else None,
     }
 

@@ -14,7 +14,6 @@ from functools import lru_cache
 import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -27,6 +26,7 @@ from jiliang.platform.accounts.roles import Role
 from jiliang.platform.registry.models import CalibrationEvent, Instrument, Region, Scope
 
 from .models import CoverageSnapshot, Filing, Notification
+from .notices import message_fields, send_digest
 
 #: filing parameters the catalogue conditions read, with their type
 PARAMS = {"dn_mm": float, "g_size": float, "type": str}
@@ -203,20 +203,6 @@ class SweepReport:
     emails: int
 
 
-def _message(f: Filing, kind: str) -> str:
-    inst = f.instrument
-    day = f.deadline
-    texts = {
-        "due_soon": f"{inst.lifetime_id} {inst.name}: 强制检定即将到期 ({day})",
-        "overdue": f"{inst.lifetime_id} {inst.name}: 超期未检 (应于 {day or '启用前'} 检定)",
-        "must_replace": f"{inst.lifetime_id} {inst.name}: 应轮换/报废 ({day or '-'})",
-        "escalation": (
-            f"{inst.lifetime_id} {inst.name} ({inst.owner.name}): 超期超过宽限期，移送监管"
-        ),
-    }
-    return texts[kind][:400]
-
-
 @transaction.atomic
 def sweep(as_of: dt.date | None = None, grace: int | None = None) -> SweepReport:
     """The daily supervision sweep; running it twice on one day changes nothing the second time.
@@ -255,7 +241,7 @@ def sweep(as_of: dt.date | None = None, grace: int | None = None) -> SweepReport
                         filing=f,
                         kind=f.status,
                         reference_date=ref,
-                        message=_message(f, f.status),
+                        **message_fields(f, f.status),
                     )
                 )
         if f.status in ("overdue", "must_replace") and (as_of - ref).days > grace:
@@ -271,7 +257,7 @@ def sweep(as_of: dt.date | None = None, grace: int | None = None) -> SweepReport
                             filing=f,
                             kind="escalation",
                             reference_date=ref,
-                            message=_message(f, "escalation"),
+                            **message_fields(f, "escalation"),
                         )
                     )
     Notification.objects.bulk_create(new, batch_size=1000)
@@ -288,15 +274,10 @@ def _email(notes: list[Notification]) -> int:
             by_user[n.recipient].append(n)
     sent = 0
     for user, items in by_user.items():
-        body = "\n".join(n.message for n in items)
-        sent += send_mail(
-            f"[jiliang] 强制检定提醒 ({len(items)})",
-            body,
-            None,
-            [user.email],
-            fail_silently=True,
-        )
-        Notification.objects.filter(pk__in=[n.pk for n in items if n.pk]).update(emailed=True)
+        # each recipient reads the digest in their own notification language (.notices)
+        if send_digest(user, items):
+            sent += 1
+            Notification.objects.filter(pk__in=[n.pk for n in items if n.pk]).update(emailed=True)
     return sent
 
 

@@ -27,7 +27,6 @@ EN = {
     "内容": "Message",
     "冻结名录库": "Frozen pools",
     "分值": "Points",
-    "列入严重违法失信名单": "On the serious-violation list",
     "判定并保存": "Judge and save",
     "到期日": "Due date",
     "制造商": "Manufacturer",
@@ -230,11 +229,147 @@ EN = {
     "抽中数": "Objects drawn",
     "可承担检定的授权机构": "Authorised institutions able to verify it",
     "辖区内没有授权机构覆盖此项目": "No authorised institution in the area covers this item",
+    # institution portal (检定机构)
+    "%(id)s %(name)s · 承检机构：%(org)s": "%(id)s %(name)s · assigned institution: %(org)s",
+    "%(org)s 在 %(day)s 无覆盖此器具的有效授权": (
+        "%(org)s held no valid authorisation covering this instrument on %(day)s"
+    ),
+    "%(org)s 无覆盖此器具（%(item)s）及其所在区划的有效授权": (
+        "%(org)s holds no valid authorisation covering this instrument (%(item)s) in its area"
+    ),
+    "不合格时填写": "For a failure",
+    "合格时填写": "For a pass",
+    "不合格的器具不加封印/标志": "A failed instrument gets no seal or label",
+    "不合格的器具出具不合格通知书，不出具检定证书": (
+        "A failed instrument gets a notice of failure, not a verification certificate"
+    ),
+    "合格的器具出具检定证书，不出具不合格通知书": (
+        "A passed instrument gets a verification certificate, not a notice of failure"
+    ),
+    "不合格通知书编号": "Notice-of-failure number",
+    "不合格须填写不合格通知书编号": "A failure needs the notice-of-failure number",
+    "合格须填写封印/标志号": "A pass needs the seal/label number",
+    "合格须填写检定证书编号": "A pass needs the certificate number",
+    "不得超过 %(n)s 个字符": "At most %(n)s characters",
+    "封印/标志号": "Seal/label number",
+    "已取消指定": "Assignment withdrawn",
+    "已指定承检机构": "Verification assigned",
+    "已记录检定结果": "Verification result recorded",
+    "强制检定结果": "Compulsory-verification result",
+    "承检任务": "Assigned verifications",
+    "承检机构": "Assigned institution",
+    "指定承检机构": "Assign the verification",
+    "指定日期": "Assigned on",
+    "指定由本机构承担的强制检定。检定后在器具页面记录结论、证书或不合格通知书编号及封印/标志号，备案的到期日随之更新。": (
+        "Compulsory verifications assigned to this institution. After verifying, record the "
+        "result, certificate or notice-of-failure number and seal/label number on the "
+        "instrument's page; the filing's due date follows."
+    ),
+    "未指定": "Not assigned",
+    "（取消指定）": "(withdraw the assignment)",
+    "备注": "Remarks",
+    "全部": "All",
+    "超期": "Overdue",
+    "已检定": "Verified",
+    "检定日期": "Verification date",
+    "检定日期不得早于最近一次检定 %(day)s": (
+        "The verification date must not be before the last verification, %(day)s"
+    ),
+    "检定日期不得晚于今天": "The verification date must not be in the future",
+    "检定结果": "Verification results",
+    "检定结论": "Result",
+    "检定记录": "Verification record",
+    "检定证书编号": "Certificate number",
+    "此器具的检定尚未指定检定机构": "This instrument's verification is not assigned to an institution yet",
+    "编号 %(no)s 已被使用": "Number %(no)s is already in use",
+    "记录检定结果": "Record a verification result",
+    "请填写检定日期": "Give the verification date",
+    "须为 %(states)s 之一": "Must be one of %(states)s",
+    "须为 pass（合格）或 fail（不合格）": "Must be pass or fail",
+    # draws in the transparency log
+    "公开已记入透明日志": "Reveal in the transparency log",
+    "承诺已记入透明日志": "Commitment in the transparency log",
+    "公开日志序号": "Reveal log index",
+    "承诺日志序号": "Commitment log index",
+    "叶 %(index)s 与本记录不符": "Leaf %(index)s does not match this record",
+    "日志内容与包含证明": "Logged content and inclusion proof",
+    # commitments, demonstration units, serious-violation list
+    "作出诚信计量自我承诺的经营者与诚信计量示范单位，由市场监管部门公示。": (
+        "Businesses that made a metrology-integrity self-commitment, and metrology-integrity "
+        "demonstration units, as published by the market regulators."
+    ),
+    "诚信计量公示": "Metrology integrity: public list",
+    "诚信计量承诺与示范": "Commitments and demonstration units",
+    "诚信计量示范单位": "Metrology-integrity demonstration unit",
+    "诚信计量自我承诺": "Metrology-integrity self-commitment",
+    "承诺内容": "Commitment",
+    "列入公示": "Add to the public list",
+    "已列入公示": "Added to the public list",
+    "自 %(day)s 起已列入": "Already listed since %(day)s",
+    "起始日期": "Since",
+    "起始日期不得晚于今天": "The start date must not be in the future",
+    "请填写起始日期": "Give the start date",
+    "撤销原因": "Reason for withdrawal",
+    "撤销日期": "Withdrawn on",
+    "撤销日期不得早于起始日期 %(day)s": "The withdrawal date must not be before the start, %(day)s",
+    "撤销日期不得晚于今天": "The withdrawal date must not be in the future",
+    "请填写撤销原因": "Give the reason for the withdrawal",
+    "请填写撤销日期": "Give the withdrawal date",
+    "已于 %(day)s 撤销": "Already withdrawn on %(day)s",
+    "已撤销": "Withdrawn",
+    "须为 %(kinds)s 之一": "Must be one of %(kinds)s",
+    "严重违法失信名单": "Serious-violation list",
+    "有列入记录": "Has been listed",
+    "列入日期": "Listed on",
+    "列入期限至": "Listing ends",
+    "最早可移出日期": "Earliest removal",
+    "在列": "Listed",
+    "已移出": "Removed",
+    "期满": "Expired",
+    "未列入": "Not listed",
+    "移出原因": "Reason for removal",
+    "移出名单": "Remove from the list",
+    "移出日期": "Removed on",
+    "移出日期不得晚于今天": "The removal date must not be in the future",
+    "请填写移出原因": "Give the reason for the removal",
+    "请填写移出日期": "Give the removal date",
+    "已于 %(day)s 移出名单": "Already removed from the list on %(day)s",
+    "已移出严重违法失信名单": "Removed from the serious-violation list",
+    "列入名单满规定期限后方可移出：最早 %(day)s": (
+        "Removal is possible only after the waiting period: on %(day)s at the earliest"
+    ),
+    "列入期限已于 %(day)s 届满，无需移出": "The listing already ended on %(day)s; nothing to remove",
+    "该信用事件不列入严重违法失信名单": "This credit event does not list on the serious-violation list",
+    # notifications
+    "%(lifetime_id)s %(name)s：强制检定即将到期（%(day)s）": (
+        "%(lifetime_id)s %(name)s: compulsory verification due soon (%(day)s)"
+    ),
+    "%(lifetime_id)s %(name)s：超期未检（应于 %(day)s 检定）": (
+        "%(lifetime_id)s %(name)s: overdue for verification (was due by %(day)s)"
+    ),
+    "%(lifetime_id)s %(name)s：超期未检（应于启用前检定）": (
+        "%(lifetime_id)s %(name)s: overdue for verification (required before first use)"
+    ),
+    "%(lifetime_id)s %(name)s：应轮换/报废（%(day)s）": (
+        "%(lifetime_id)s %(name)s: must be replaced or scrapped (%(day)s)"
+    ),
+    "%(lifetime_id)s %(name)s（%(owner)s）：超期超过宽限期，移送监管": (
+        "%(lifetime_id)s %(name)s (%(owner)s): overdue beyond the grace period, escalated to "
+        "the regulator"
+    ),
+    "已保存通知设置": "Notification settings saved",
+    "通知设置": "Notification settings",
+    "通知语言": "Notification language",
+    "通过电子邮件接收": "Receive by e-mail",
 }
 
 PLURALS = {
+    "[jiliang] 强制检定提醒（%(n)s 条）": (
+        "[jiliang] Compulsory verification reminder (%(n)s)",
+        "[jiliang] Compulsory verification reminders (%(n)s)",
+    ),
     "%(counter)s 条未读通知": (
         "%(counter)s unread notification",
         "%(counter)s unread notifications",
-    )
+    ),
 }

@@ -9,6 +9,9 @@ urlpatterns = [
     path("s/", views.portal, name="portal"),
     path("s/filings/new/", views.filing_new, name="filing_new"),
     path("s/filings/<int:pk>/", views.filing_detail, name="filing"),
+    path("s/filings/<int:pk>/assign/", views.filing_assign, name="filing_assign"),
+    path("s/filings/<int:pk>/verify/", views.filing_verify, name="filing_verify"),
+    path("s/assigned/", views.assigned, name="assigned"),
     path("s/import/", views.filing_import, name="import"),
     path("s/due/", views.due_lists, name="due"),
     path("s/notifications/", views.notifications, name="notifications"),
@@ -23,4 +26,5 @@ urlpatterns = [
     path("s/prepackaged/<int:pk>/", views.inspection_report, name="inspection"),
     path("s/credit/", views.credit_list, name="credit"),
     path("s/credit/<str:code>/", views.credit_detail, name="credit_detail"),
+    path("s/commitments/", views.commitments, name="commitments"),
 ]

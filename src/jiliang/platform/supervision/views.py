@@ -22,13 +22,40 @@ from jiliang.platform.audit.context import acting_as
 from jiliang.platform.registry.models import Instrument, Organisation, Region
 from jiliang.platform.registry.permissions import can_write, readable
 
+from . import credit as credit_svc
+from . import draw_log
 from . import draws as draw_svc
+from . import verifications as portal_svc
 from .access import reads_region, supervisor_prefix
 from .credit import assess_org, grades_for
-from .forms import ComplaintForm, DrawForm, FilingForm, ImportForm, InspectionForm, ResultForm
+from .forms import (
+    AssignForm,
+    ComplaintForm,
+    DrawForm,
+    FilingForm,
+    ImportForm,
+    InspectionForm,
+    MarkForm,
+    NotificationSettingsForm,
+    RemovalForm,
+    ResultForm,
+    UnmarkForm,
+    VerificationForm,
+)
 from .imports import ImportFileError, import_filings
 from .inspections import InspectionError, record_inspection
-from .models import Complaint, Draw, DrawResult, Filing, Notification, PrepackagedInspection
+from .models import (
+    Complaint,
+    CreditEvent,
+    CreditMark,
+    Draw,
+    DrawResult,
+    Filing,
+    Notification,
+    NotificationSettings,
+    PrepackagedInspection,
+)
+from .notices import settings_of
 from .public import instrument_by_uuid, label_sheet, public_status
 from .services import (
     catalogue,
@@ -44,7 +71,15 @@ COMPLAINTS_PER_HOUR = 5
 
 
 def _filings(request):
-    return readable(request.user, Filing).select_related("instrument__owner", "instrument__region")
+    return readable(request.user, Filing).select_related(
+        "instrument__owner", "instrument__region", "assigned_to"
+    )
+
+
+def _add_errors(form, errors: dict[str, str]) -> None:
+    """Put a service's field-named errors on the form (unknown fields: on the whole form)."""
+    for field, msg in errors.items():
+        form.add_error(field if field in form.fields else None, msg)
 
 
 @login_required
@@ -120,6 +155,10 @@ def filing_new(request):
 def filing_detail(request, pk: int):
     f = get_object_or_404(_filings(request), pk=pk)
     notes = f.notifications.filter(recipient=request.user)[:20]
+    institutions = institutions_for(f)
+    assign_form = None
+    if portal_svc.can_assign(request.user, f):
+        assign_form = AssignForm(institutions=institutions, initial={"institution": f.assigned_to})
     return render(
         request,
         "supervision/filing.html",
@@ -128,8 +167,93 @@ def filing_detail(request, pk: int):
             "notes": notes,
             "can_write": can_write(request.user, f),
             "item": catalogue().items.get(f.item_code),
-            "institutions": institutions_for(f),
+            "institutions": institutions,
+            "assign_form": assign_form,
+            "can_record": portal_svc.can_record(request.user, f),
+            "records": portal_svc.records_of(f)[:20],
         },
+    )
+
+
+@login_required
+def filing_assign(request, pk: int):
+    """Assign (or unassign) the filing's verification to an authorised institution (POST)."""
+    f = get_object_or_404(_filings(request), pk=pk)
+    if request.method != "POST" or not portal_svc.can_assign(request.user, f):
+        raise PermissionDenied
+    form = AssignForm(request.POST, institutions=institutions_for(f))
+    if form.is_valid():
+        try:
+            portal_svc.assign(
+                request.user, f, form.cleaned_data["institution"], form.cleaned_data["reason"]
+            )
+        except portal_svc.PortalError as exc:
+            _add_errors(form, exc.errors)
+        else:
+            messages.success(request, _("已指定承检机构") if f.assigned_to else _("已取消指定"))
+            return redirect("supervision:filing", pk=f.pk)
+    for errors in form.errors.values():
+        for msg in errors:
+            messages.error(request, msg)
+    return redirect("supervision:filing", pk=f.pk)
+
+
+@login_required
+def assigned(request):
+    """Institution portal: verifications assigned to my institution (regulators: my region)."""
+    state = request.GET.get("state", "")
+    if state not in portal_svc.STATES:
+        state = ""
+    if portal_svc.institution_of(request.user) is None and supervisor_prefix(request.user) is None:
+        raise PermissionDenied
+    base = portal_svc.assigned_filings(request.user)
+    counts = {k: base.filter(status__in=v).count() for k, v in portal_svc.STATES.items()}
+    qs = portal_svc.assigned_filings(request.user, state or None)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "supervision/assigned.html",
+        {"page": page, "state": state, "counts": counts, "total": base.count()},
+    )
+
+
+@login_required
+def filing_verify(request, pk: int):
+    """Record the result of an assigned verification (institution staff or regulator)."""
+    f = get_object_or_404(_filings(request), pk=pk)
+    if not portal_svc.can_record(request.user, f):
+        raise PermissionDenied
+    if f.assigned_to is None:
+        messages.error(request, _("此器具的检定尚未指定检定机构"))
+        return redirect("supervision:filing", pk=f.pk)
+    form = VerificationForm(request.POST or None, initial={"performed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            portal_svc.record_verification(
+                request.user,
+                f,
+                d["performed_on"],
+                d["result"],
+                d["certificate_no"],
+                d["notice_no"],
+                d["seal_no"],
+                d["reason"],
+            )
+        except portal_svc.PortalError as exc:
+            _add_errors(form, exc.errors)
+        else:
+            messages.success(request, _("已记录检定结果"))
+            return redirect("supervision:filing", pk=f.pk)
+    lead = _("%(id)s %(name)s · 承检机构：%(org)s") % {
+        "id": f.instrument.lifetime_id,
+        "name": f.instrument.name,
+        "org": f.assigned_to.name,
+    }
+    return render(
+        request,
+        "supervision/form.html",
+        {"form": form, "title": _("记录检定结果"), "lead": lead, "no_reason": True},
     )
 
 
@@ -171,13 +295,29 @@ def due_lists(request):
 
 @login_required
 def notifications(request):
+    """My notifications (in the page's language) and my notification settings."""
+    prefs = settings_of(request.user)
+    form = NotificationSettingsForm(
+        request.POST if request.POST.get("action") == "settings" else None,
+        initial={"language": prefs.language, "email": prefs.email},
+    )
     if request.method == "POST":
-        Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
-        return redirect("supervision:notifications")
+        if request.POST.get("action") != "settings":
+            Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+                read_at=timezone.now()
+            )
+            return redirect("supervision:notifications")
+        if form.is_valid():
+            with transaction.atomic():
+                NotificationSettings.objects.update_or_create(
+                    user=request.user, defaults=form.cleaned_data
+                )
+            messages.success(request, _("已保存通知设置"))
+            return redirect("supervision:notifications")
     qs = Notification.objects.filter(recipient=request.user).select_related("filing")
-    return render(request, "supervision/notifications.html", {"notes": qs[:200]})
+    return render(
+        request, "supervision/notifications.html", {"notes": qs[:200], "settings_form": form}
+    )
 
 
 @login_required
@@ -325,6 +465,7 @@ def draw_detail(request, pk: int):
         ).values_list("code", "name")
     )
     results = {(r.item_id, r.object_id): r for r in d.results.all()}
+    leaves = draw_log.leaves(d)
     rows = [
         {
             **s,
@@ -334,13 +475,17 @@ def draw_detail(request, pk: int):
         for s in draw_svc.selections(d)
     ]
     return render(
-        request, "supervision/draw.html", {"d": d, "rows": rows, "can": can, "form": form}
+        request,
+        "supervision/draw.html",
+        {"d": d, "rows": rows, "can": can, "form": form, "leaves": leaves},
     )
 
 
 def draw_json(request, pk: int):
+    """The draw record (``jiliang draw verify`` input) with its transparency-log leaves."""
     d = get_object_or_404(Draw, pk=pk)
-    resp = JsonResponse(draw_svc.published(d), json_dumps_params={"ensure_ascii": False})
+    record = {**draw_svc.published(d), "ledger": draw_log.leaves(d)}
+    resp = JsonResponse(record, json_dumps_params={"ensure_ascii": False})
     resp["Content-Disposition"] = f'attachment; filename="draw-{d.pk}.json"'
     return resp
 
@@ -443,17 +588,97 @@ def credit_list(request):
         )[:500]
     )
     grades = grades_for([o.code for o in orgs])
-    return render(request, "supervision/credit.html", {"rows": [(o, grades[o.code]) for o in orgs]})
+    listed = set(
+        CreditEvent.objects.filter(
+            organisation__in=orgs, kind__in=credit_svc.serious_kinds()
+        ).values_list("organisation_id", flat=True)
+    )
+    return render(
+        request,
+        "supervision/credit.html",
+        {"rows": [(o, grades[o.code], o.pk in listed) for o in orgs]},
+    )
+
+
+def _credit_action(request, org: Organisation) -> dict:
+    """Handle a regulator's POST on the credit page; returns the bound forms with errors."""
+    action = request.POST.get("action")
+    forms_by_action = {"remove": RemovalForm, "mark": MarkForm, "unmark": UnmarkForm}
+    if action not in forms_by_action:
+        raise PermissionDenied
+    # row forms repeat on the page: no element ids (labels wrap their inputs instead)
+    form = forms_by_action[action](request.POST, auto_id="id_%s" if action == "mark" else False)
+    if not form.is_valid():
+        return {action: form}
+    d = form.cleaned_data
+    try:
+        if action == "remove":
+            event = get_object_or_404(CreditEvent, pk=d["event"], organisation=org)
+            credit_svc.remove_listing(request.user, event, d["removed_on"], d["reason"])
+            messages.success(request, _("已移出严重违法失信名单"))
+        elif action == "mark":
+            credit_svc.mark(request.user, org, d["kind"], d["since"], d["text"], d["reason"])
+            messages.success(request, _("已列入公示"))
+        else:
+            m = get_object_or_404(CreditMark, pk=d["mark"], organisation=org)
+            credit_svc.unmark(request.user, m, d["on"], d["reason"])
+            messages.success(request, _("已撤销"))
+    except credit_svc.CreditError as exc:
+        _add_errors(form, exc.errors)
+        return {action: form}
+    return {}
 
 
 @login_required
 def credit_detail(request, code: str):
-    org = get_object_or_404(Organisation, code=code)
+    org = get_object_or_404(Organisation.objects.select_related("region"), code=code)
     prefix = reads_region(request.user)
     own = getattr(getattr(request.user, "profile", None), "organisation_id", None) == org.pk
     if not own and (prefix is None or not org.region.code.startswith(prefix)):
         raise Http404
-    return render(request, "supervision/credit_detail.html", {"org": org, "a": assess_org(code)})
+    can = credit_svc.regulates(request.user, org)
+    bound = {}
+    if request.method == "POST":
+        if not can:
+            raise PermissionDenied
+        bound = _credit_action(request, org)
+        if not bound:
+            return redirect("supervision:credit_detail", code=org.code)
+    today = timezone.localdate()
+    return render(
+        request,
+        "supervision/credit_detail.html",
+        {
+            "org": org,
+            "a": assess_org(code),
+            "listings": credit_svc.listings_for(code),
+            "marks": CreditMark.objects.filter(organisation=org),
+            "can": can,
+            "remove_form": bound.get("remove")
+            or RemovalForm(initial={"removed_on": today}, auto_id=False),
+            "mark_form": bound.get("mark") or MarkForm(initial={"since": today}),
+            "unmark_form": bound.get("unmark") or UnmarkForm(initial={"on": today}, auto_id=False),
+            "failed": next(iter(bound), ""),
+        },
+    )
+
+
+def commitments(request):
+    """Public list (no login) of standing self-commitments and demonstration units."""
+    regions = Region.objects.exclude(level=Region.Level.COUNTY).order_by("code")
+    code = request.GET.get("region", "")
+    region = regions.filter(code=code).first()
+    rows = credit_svc.standing_marks(prefix=region.prefix if region else None)
+    return render(
+        request,
+        "supervision/commitments.html",
+        {
+            "commitments": [r for r in rows if r.kind == CreditMark.Kind.SELF_COMMITMENT],
+            "demonstrations": [r for r in rows if r.kind == CreditMark.Kind.DEMONSTRATION],
+            "regions": regions,
+            "region": region,
+        },
+    )
 
 
 def dashboard_data(request):
