@@ -76,12 +76,26 @@ def test_bare_list_bytes_and_path(tmp_path):
     assert parse_kcdb([doc()])[0].high == 7e6
 
 
+def test_fetched_pages_file():
+    """The file an online fetch saves: raw pages, documents taken in page order."""
+    second = doc(kcdbCode="APMP-M-CN-00000002-1")
+    fetched = {
+        "kcdbFetch": {"url": "https://www.bipm.org/api/kcdb/cmc/searchData/physics"},
+        "pages": [json.loads(result(doc())), json.loads(result(second))],
+    }
+    cmcs = parse_kcdb(json.dumps(fetched))
+    assert [c.id for c in cmcs] == ["APMP-M-CN-00000001-1", "APMP-M-CN-00000002-1"]
+
+
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
         ("{not json", "not JSON"),
         (json.dumps({"items": []}), "no 'data'"),
         (json.dumps({"data": {}}), "not a list"),
+        (json.dumps({"pages": {}}), "'pages' is not a list"),
+        (json.dumps({"pages": [json.loads(result(doc())), {"x": 1}]}), "page 1: no 'data'"),
+        (json.dumps({"pages": [json.loads(result(doc())), json.loads(result(3))]}), "document 1"),
         (result(doc(), 3), "document 1: not an object"),
         (result(doc(nmiCode=None)), "no 'nmiCode'"),
         (result(doc(kcdbCode=None, id=None)), "no 'kcdbCode'"),

@@ -107,3 +107,21 @@ def test_staff_upload_page(client, world):
         {"provider": world.orgs["nmi"].code, "file": SimpleUploadedFile("k.json", b"[1]")},
     )
     assert r.status_code == 200 and "document 0" in r.content.decode()
+
+
+def test_staff_upload_several_nmis(client, world):
+    """A file with two institutes' CMCs: refused until the page says which one to import."""
+    client.login(username="admin", password=PASSWORD)
+    payload = json.dumps({"data": [doc(), doc("APMP-M-XX-00000009-1", nmiCode="NIMX")]}).encode()
+    form = {"provider": world.orgs["nmi"].code}
+    r = client.post("/traceability/kcdb/", form | {"file": SimpleUploadedFile("k.json", payload)})
+    assert r.status_code == 200 and "NIM, NIMX" in r.content.decode()
+    assert not m.CMC.objects.filter(kcdb_id__startswith="APMP-M-").exists()
+    r = client.post(
+        "/traceability/kcdb/",
+        form | {"nmi": "NIMX", "file": SimpleUploadedFile("k.json", payload)},
+        follow=True,
+    )
+    assert list(m.CMC.objects.filter(kcdb_id__startswith="APMP-M-").values_list("kcdb_id")) == [
+        ("APMP-M-XX-00000009-1",)
+    ]

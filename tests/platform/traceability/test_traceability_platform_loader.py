@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 from jiliang.platform.registry import models as m
 from jiliang.platform.traceability import loader
@@ -77,4 +78,16 @@ def test_engine_cached_per_version(world):
     world.instruments["nb"].name = "renamed"
     world.instruments["nb"].save()  # audited change → new data version
     assert loader.get_engine(day) is not first
+    loader.clear_cache()
+
+
+def test_engine_ready_for_chains_and_frozen(world):
+    """A built engine already has the per-instrument index of the scalar resolver (the first
+    chain request must not build it) and its objects are out of the cyclic GC's scans."""
+    loader.clear_cache()
+    engine = loader.get_engine(dt.date(2026, 6, 1))
+    assert set(engine.index.instruments) == {str(i.pk) for i in world.instruments.values()}
+    assert gc.get_freeze_count() > 0
+    hz = str(world.instruments["hz"].pk)
+    assert engine.chain("instrument", hz).links[0].node == f"instrument:{hz}"
     loader.clear_cache()

@@ -1,11 +1,13 @@
 """BIPM KCDB API v3 search results → :class:`.records.CMC` (国际互认校准测量能力导入).
 
 Reads the JSON the KCDB API returns from its search endpoints (``/api/kcdb/cmc/searchData/…``:
-an object with ``data`` — a list of CMC documents — plus paging fields), or a bare list of
-such documents. Per document we use ``kcdbCode`` (or ``id``), ``nmiCode``, ``quantityValue``
-(physics) or ``analyteValue`` (chemistry), the range ``cmcBaseUnit`` (else ``cmc``) and the
-uncertainty ``cmcUncertaintyBaseUnit`` (else ``cmcUncertainty``), each
-``{lowerLimit, upperLimit, unit}``, and ``coverageFactor``.
+an object with ``data`` — a list of CMC documents — plus paging fields), a bare list of
+such documents, or the ``{"kcdbFetch": …, "pages": [search result, …]}`` file
+:mod:`.kcdb_fetch` saves (documents numbered across pages). Per document we use
+``kcdbCode`` (or ``id``), ``nmiCode``, ``quantityValue`` (physics) or ``analyteValue``
+(chemistry), the range ``cmcBaseUnit`` (else ``cmc``) and the uncertainty
+``cmcUncertaintyBaseUnit`` (else ``cmcUncertainty``), each ``{lowerLimit, upperLimit, unit}``,
+and ``coverageFactor``.
 
 The best (smallest) uncertainty over the range becomes ``U``. A relative uncertainty
 (``uncertaintyMode`` "Relative" or a "%" unit) is turned absolute at the smallest non-zero
@@ -102,12 +104,27 @@ def parse_kcdb(
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise KCDBFormatError(f"not JSON: {exc}") from exc
     if isinstance(source, Mapping):
-        if "data" not in source:
+        if "data" in source:
+            source = source["data"]
+        elif "pages" in source:
+            source = _join_pages(source["pages"])
+        else:
             raise KCDBFormatError("no 'data' list: not a KCDB search result")
-        source = source["data"]
     if not isinstance(source, list):
         raise KCDBFormatError("'data' is not a list")
     return [_cmc(n, doc, quantity_map) for n, doc in enumerate(source)]
+
+
+def _join_pages(pages: object) -> list:
+    """The documents of a fetched file's ``pages`` (each a search result), in page order."""
+    if not isinstance(pages, list):
+        raise KCDBFormatError("'pages' is not a list")
+    docs: list = []
+    for n, page in enumerate(pages):
+        if not isinstance(page, Mapping) or not isinstance(page.get("data"), list):
+            raise KCDBFormatError(f"page {n}: no 'data' list: not a KCDB search result")
+        docs.extend(page["data"])
+    return docs
 
 
 def _cmc(n: int, doc: object, quantity_map: Callable[[str], str]) -> CMC:

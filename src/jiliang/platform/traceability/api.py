@@ -35,14 +35,18 @@ def _field_error(field: str, msg: str):
 
 
 @router.get("/chain/{kind}/{key}")
-@locked
 def chain(request: HttpRequest, kind: str, key: str, asof: date | None = None):
-    """The chain of one instrument or standard: verdict, links (graph), U at each level."""
+    """The chain of one instrument or standard: verdict, links (graph), U at each level.
+
+    Not wrapped in :func:`locked`: :func:`services.chain_dict` holds the lock only while it
+    reads the engine, so the permission lookup and label queries of concurrent chain requests
+    do not wait behind a what-if.
+    """
     if kind not in sv.KINDS:
         raise _field_error("kind", "instrument | standard")
-    obj = sv.find_item(request.user, kind, key)
-    label = obj.lifetime_id if kind == "instrument" else ""
-    return sv.chain_dict(get_engine(_asof(asof)), kind, obj.pk, label)
+    pk, natural = sv.find_item(request.user, kind, key)
+    label = natural if kind == "instrument" else ""
+    return sv.chain_dict(get_engine(_asof(asof)), kind, pk, label)
 
 
 class VerdictFilters(Schema):
@@ -129,7 +133,7 @@ def whatif(request: HttpRequest, standard: str, region: str = "", asof: date | N
     ids = []
     for k in keys:
         try:
-            ids.append(sv.find_item(request.user, "standard", k).pk)
+            ids.append(sv.find_item(request.user, "standard", k)[0])
         except Exception:  # Http404 → a field error naming the bad key
             raise _field_error("standard", f"unknown standard {k!r}") from None
     engine = get_engine(_asof(asof))

@@ -229,6 +229,10 @@ def get_engine(asof: date, config: Config | None = None) -> TraceabilityEngine:
     After a build the heap is frozen (``gc.freeze``): millions of long-lived records would
     otherwise be rescanned by every full collection, which shows as latency spikes in requests.
     The previous freeze is lifted first so evicted engines can be collected.
+
+    The per-instrument index of the scalar resolver (one chain) is built here too, before the
+    freeze: built lazily by the first chain request it cost that request seconds at 10⁶
+    instruments, and its millions of dict entries and lists stayed outside the frozen heap.
     """
     key = (asof, (data_version(), config))
     with LOCK:
@@ -238,6 +242,7 @@ def get_engine(asof: date, config: Config | None = None) -> TraceabilityEngine:
                 _CACHE.pop(next(iter(_CACHE)))
             gc.unfreeze()
             engine = TraceabilityEngine(load_records(), asof, config)
+            engine.index.instrument("")  # builds the instrument index (see above)
             _CACHE[key] = engine
             gc.collect()
             gc.freeze()

@@ -38,4 +38,6 @@ EN = {
     "链长": "Chain length",
     "未知（数据不足）": "Unknown (missing data)",
     "问题": "Issues",
+    "KCDB 机构代码 (nmiCode)": "KCDB institute code (nmiCode)",
+    "文件含多个机构的 CMC 时必填，例如 NIM": "Required when the file holds CMCs of several institutes, e.g. NIM",
 }

@@ -123,6 +123,12 @@ class KCDBForm(forms.Form):
         queryset=m.Organisation.objects.filter(kind="nmi"),
         to_field_name="code",
     )
+    nmi = forms.CharField(
+        label=gettext_lazy("KCDB 机构代码 (nmiCode)"),
+        required=False,
+        max_length=40,
+        help_text=gettext_lazy("文件含多个机构的 CMC 时必填，例如 NIM"),
+    )
 
 
 @staff_member_required
@@ -131,10 +137,15 @@ def kcdb_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             report = import_kcdb(
-                form.cleaned_data["file"].read(), form.cleaned_data["provider"].code, request.user
+                form.cleaned_data["file"].read(),
+                form.cleaned_data["provider"].code,
+                request.user,
+                nmi=form.cleaned_data["nmi"].strip(),
             )
         except KCDBImportError as exc:
-            form.add_error("file", _("导入失败，未写入任何记录：%(err)s") % {"err": exc})
+            # the importer's messages start with the field at fault ("nmi: …", "file: …")
+            field = "nmi" if str(exc).startswith("nmi:") else "file"
+            form.add_error(field, _("导入失败，未写入任何记录：%(err)s") % {"err": exc})
         else:
             messages.success(
                 request,
