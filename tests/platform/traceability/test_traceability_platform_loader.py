@@ -91,3 +91,46 @@ def test_engine_ready_for_chains_and_frozen(world):
     hz = str(world.instruments["hz"].pk)
     assert engine.chain("instrument", hz).links[0].node == f"instrument:{hz}"
     loader.clear_cache()
+
+
+def test_slow_rebuild_serves_previous_engine_meanwhile(audit_triggers_lifted, world, settings):
+    """Stale-while-revalidate: once a build is slower than the threshold, a data change makes
+    requests keep the previous engine while one background thread builds the new one; when it
+    is stored, requests get the new engine, which sees the change."""
+    loader.clear_cache()
+    day = dt.date(2026, 6, 1)
+    settings.JILIANG_TRACEABILITY_SYNC_BUILD_S = 2.0
+    first = loader.get_engine(day)  # first build is always inline
+    assert loader._last_build_s < 2.0  # this tiny region builds inline on change …
+    settings.JILIANG_TRACEABILITY_SYNC_BUILD_S = 0.0  # … so make any build count as slow
+    nb = world.instruments["nb"]
+    nb.category = "renamed_category"
+    nb.save()
+    assert loader.get_engine(day) is first  # stale answer while the rebuild runs
+    loader.wait_for_rebuilds(timeout=60)
+    fresh = loader.get_engine(day)
+    assert fresh is not first
+    assert {i.id: i for i in fresh.records.instruments}[str(nb.pk)].category == "renamed_category"
+    loader.clear_cache()
+
+
+def test_failed_background_rebuild_keeps_previous_engine(
+    audit_triggers_lifted, world, settings, monkeypatch
+):
+    loader.clear_cache()
+    day = dt.date(2026, 6, 1)
+    first = loader.get_engine(day)
+    settings.JILIANG_TRACEABILITY_SYNC_BUILD_S = 0.0
+    world.instruments["nb"].save()
+    broken = RuntimeError("database went away")
+
+    def fail():
+        raise broken
+
+    monkeypatch.setattr(loader, "load_records", fail)
+    assert loader.get_engine(day) is first
+    loader.wait_for_rebuilds(timeout=60)
+    assert loader.get_engine(day) is first  # still answering; the next request retries
+    loader.wait_for_rebuilds(timeout=60)
+    monkeypatch.undo()
+    loader.clear_cache()
