@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
 from jiliang.core.ledger import (
     CorruptLogError,
+    InclusionProofError,
     IndexOutOfRangeError,
     LeafNotFoundError,
     Log,
@@ -16,9 +18,10 @@ from jiliang.core.ledger import (
     audit_log,
     export_tiles,
     leaf_hash,
+    verify_inclusion,
 )
-from jiliang.core.ledger.store import TILE_BYTES, State, _journal_bytes
-from jiliang.core.ledger.tree import perfect_root
+from jiliang.core.ledger.store import TILE_BYTES, State, journal_record, record_hashes
+from jiliang.core.ledger.tree import pack_entries, perfect_root
 
 ORIGIN = "example.org/store"
 
@@ -151,15 +154,81 @@ def test_torn_batch_is_discarded_on_open(tmp_path) -> None:
         log.append_many(_entries(300))
         root = log.root()
     # A crash mid-batch: half a journal and bytes beyond the committed lengths.
-    (path / "journal").write_bytes(b"JLJ1" + b"\x00" * 40)
-    for name in ("tiles/0", "entries/data", "entries/offsets"):
+    (path / "journal").write_bytes(b"JLJ2" + b"\x00" * 40)
+    for name in ("tiles/0", "tiles/1", "nodes/0", "entries/data", "entries/offsets"):
         with open(path / name, "ab") as handle:
             handle.write(os.urandom(100))
     with Log(path) as log:
         assert (log.size, log.root()) == (300, root)
         assert not (path / "journal").exists()
         assert os.path.getsize(path / "tiles/0") == 300 * 32
+        assert os.path.getsize(path / "tiles/1") == 32
+        assert os.path.getsize(path / "nodes/0") == record_hashes(0) * 32  # one full tile
         assert audit_log(log).ok
+
+
+def _tree_files(path) -> dict[str, bytes]:
+    return {
+        p.relative_to(path).as_posix(): p.read_bytes()
+        for sub in ("tiles", "nodes", "entries")
+        for p in sorted((path / sub).iterdir())
+    }
+
+
+def test_node_records_are_regenerated(tmp_path) -> None:
+    """A log from before node records (no nodes/), or with a torn or lost record file, opens with
+    its records recomputed from the tiles — the same bytes — and serves the same proofs."""
+    path = tmp_path / "log"
+    entries = _entries(70_000)
+    with Log.create(path, ORIGIN) as log:
+        log.append_many(entries[:40_000])
+        log.append_many(entries[40_000:])
+        proof = log.inclusion_proof(12_345)
+    written = _tree_files(path)
+    assert set(written) >= {"nodes/0", "nodes/1"}
+    assert len(written["nodes/0"]) == 273 * record_hashes(0) * 32  # 273 full level-0 tiles
+    assert len(written["nodes/1"]) == 1 * record_hashes(1) * 32
+
+    shutil.rmtree(path / "nodes")  # as an older jiliang left it (it had no commits file either)
+    (path / "commits").unlink()
+    with Log(path) as log:
+        assert _tree_files(path) == written
+        assert log.inclusion_proof(12_345) == proof
+        assert audit_log(log).ok
+
+    os.truncate(path / "nodes/0", 100 * record_hashes(0) * 32 + 17)  # torn mid-record
+    os.truncate(path / "nodes/1", 0)
+    with Log(path) as log:
+        assert _tree_files(path) == written
+        assert log.inclusion_proof(12_345) == proof
+
+
+def test_altered_node_record_is_found_by_the_audit(tmp_path) -> None:
+    """Node records are read by proofs, so the audit checks them against the tiles."""
+    path = tmp_path / "log"
+    entries = _entries(1000)
+    with Log.create(path, ORIGIN) as log:
+        log.append_many(entries)
+        root = log.root()
+    # Leaf 300's sibling at height 4 is node 19 (leaves 304..319): slot 19 - 16 = 3 of the
+    # record of level-0 tile 1, which holds the height-4 nodes 16..31 first.
+    _overwrite(path / "nodes/0", (record_hashes(0) + 3) * 32, b"\xee" * 32)
+    with Log(path) as log:
+        assert log.root() == root  # the right edge (partial tiles) is intact
+        with pytest.raises(InclusionProofError):
+            verify_inclusion(leaf_hash(entries[300]), 300, 1000, log.inclusion_proof(300), root)
+        verify_inclusion(leaf_hash(entries[100]), 100, 1000, log.inclusion_proof(100), root)
+        report = audit_log(log)
+    assert report.problems == ["level-0 node records and their tiles differ at index 1"]
+
+
+def _crash_after_journal(path, entries: list[bytes]) -> None:
+    """Leave ``path`` as a kill -9 after the journal (and the batch's entries) were written."""
+    with Log(path) as log:
+        store = log.store
+        data, ends = pack_entries(entries, store.state.entries_bytes)
+        store._write_entries(data, ends)
+        (path / "journal").write_bytes(journal_record(store.state, data, ends))
 
 
 def test_complete_journal_is_rolled_forward(tmp_path) -> None:
@@ -167,12 +236,31 @@ def test_complete_journal_is_rolled_forward(tmp_path) -> None:
     entries = _entries(700)
     with Log.create(path, ORIGIN) as log:
         log.append_many(entries[:300])
-        state = log.store.state
-    # Crash after the journal was made durable, before the commit: the batch is re-applied.
-    (path / "journal").write_bytes(_journal_bytes(state, entries[300:]))
+    # Crash after the journal, before the commit: the batch is re-applied.
+    _crash_after_journal(path, entries[300:])
     with Log(path) as log:
         assert log.size == 700
         assert log.root() == MemoryTree(entries).root()
+        assert not (path / "journal").exists()
+        assert audit_log(log).ok
+
+
+def test_journal_without_its_entries_is_dropped(tmp_path) -> None:
+    """A journal whose batch bytes in entries/* are incomplete or altered does not roll forward."""
+    path = tmp_path / "log"
+    entries = _entries(700)
+    with Log.create(path, ORIGIN) as log:
+        log.append_many(entries[:300])
+        root = log.root()
+    _crash_after_journal(path, entries[300:])
+    os.truncate(path / "entries/data", os.path.getsize(path / "entries/data") - 1)
+    with Log(path) as log:
+        assert (log.size, log.root()) == (300, root)
+    _crash_after_journal(path, entries[300:])
+    _overwrite(path / "entries/data", 5 * 300 + 7, b"\xee")  # inside entry 301
+    with Log(path) as log:
+        assert (log.size, log.root()) == (300, root)
+        assert not (path / "journal").exists()
         assert audit_log(log).ok
 
 
@@ -182,7 +270,8 @@ def test_journal_of_a_committed_batch_is_ignored(tmp_path) -> None:
         log.append_many(_entries(10))
         old = State(5, 25, b"\x00" * 32)
         log.append(b"x")
-    (path / "journal").write_bytes(_journal_bytes(old, [b"stale"]))
+    data, ends = pack_entries([b"stale"], old.entries_bytes)
+    (path / "journal").write_bytes(journal_record(old, data, ends))
     with Log(path) as log:
         assert log.size == 11 and log.entry(10) == b"x"
 
@@ -218,6 +307,8 @@ def test_audit_finds_altered_entries_and_tiles(tmp_path) -> None:
     assert report.problems == [
         "entries and level-0 tile hashes differ at index 1000",
         "level-1 tile hashes and the level below differ at index 3",
-        # the level-2 hash over that level-1 tile no longer matches it either
+        # the node record of the level-1 tile holding it no longer matches it either …
+        "level-1 node records and their tiles differ at index 0",
+        # … nor does the level-2 hash over that tile
         "level-2 tile hashes and the level below differ at index 0",
     ]

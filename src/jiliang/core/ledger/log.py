@@ -21,7 +21,6 @@ from jiliang.core.ledger.errors import IndexOutOfRangeError, StoreError
 from jiliang.core.ledger.index import LeafIndex, LeafNotFoundError
 from jiliang.core.ledger.note import Ed25519Signer, check_key_name
 from jiliang.core.ledger.prooffile import ConsistencyProof, InclusionProof
-from jiliang.core.ledger.proofs import consistency_proof, inclusion_proof
 from jiliang.core.ledger.store import TILE_WIDTH, TileStore, write_atomic
 from jiliang.core.ledger.tree import HASH_SIZE, tree_root
 
@@ -137,7 +136,7 @@ class Log:
         size = self._size_arg(size)
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
             raise IndexOutOfRangeError(f"leaf index {index!r} is not below tree size {size}")
-        return inclusion_proof(self.store.node, index, size)
+        return self.store.inclusion_proof(index, size)
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         """RFC 9162 §2.1.4 proof that tree ``old_size`` is a prefix of tree ``new_size``."""
@@ -145,7 +144,7 @@ class Log:
         old_size = self._size_arg(old_size)
         if old_size > new_size:
             raise IndexOutOfRangeError(f"old size {old_size} is larger than new size {new_size}")
-        return consistency_proof(self.store.node, old_size, new_size)
+        return self.store.consistency_proof(old_size, new_size)
 
     def inclusion_proof_file(self, index: int, size: int | None = None) -> InclusionProof:
         """The proof as the documented JSON proof-file object."""

@@ -1,8 +1,10 @@
 """RFC 9162 inclusion (§2.1.3) and consistency (§2.1.4) proofs: generation and verification.
 
-Generation follows the RFC's recursive definitions (``PATH`` and ``SUBPROOF``) unrolled into
-loops; every ``MTH(D[a:b])`` they ask for is read from complete-subtree hashes
-(:func:`jiliang.core.ledger.tree.range_hash`), so a proof costs O(log n) node reads.
+Generation first lists the ranges ``D[a:b]`` whose ``MTH`` the RFC's definitions (``PATH`` and
+``SUBPROOF``) ask for (:func:`inclusion_ranges`, :func:`consistency_ranges`: integer arithmetic
+only), then reads each: a complete subtree is one node read, a range ending at the tree size is
+folded from its complete subtrees (:func:`jiliang.core.ledger.tree.range_hash`), so a proof costs
+O(log n) node reads. A store may resolve the ranges itself (``TileStore.range_hashes``).
 Verification is the RFC's iterative algorithm (§2.1.3.2 and §2.1.4.2) step by step. Verifiers
 raise a specific :mod:`~jiliang.core.ledger.errors` exception with the reason; they return
 ``None`` when the proof holds.
@@ -17,64 +19,76 @@ from jiliang.core.ledger.errors import (
     InclusionProofError,
     MalformedProofError,
 )
-from jiliang.core.ledger.tree import HASH_SIZE, NodeReader, node_hash, range_hash, split_point
+from jiliang.core.ledger.tree import HASH_SIZE, NodeReader, node_hash, range_hash
+
+#: ``(start, end)``: the proof element ``MTH(D[start:end])``.
+Range = tuple[int, int]
 
 
-def inclusion_proof(node: NodeReader, index: int, size: int) -> list[bytes]:
-    """``PATH(index, D[0:size])`` of RFC 9162 §2.1.3.1, leaf-side first."""
+def inclusion_ranges(index: int, size: int) -> list[Range]:
+    """The ranges whose ``MTH`` form ``PATH(index, D[0:size])`` (RFC 9162 §2.1.3.1), leaf side
+    first.
+
+    Below the level where ``index`` and ``size - 1`` part (``inner`` levels) the path takes the
+    sibling of each ancestor — complete, except the top one, which may end at ``size``; above it,
+    the ancestors lie on the right border and the path takes their left siblings (the set bits of
+    ``index``). Same decomposition as transparency-dev/merkle ``proof.Inclusion``; equal to the
+    RFC's recursion (checked against it at every index of many sizes in the tests).
+    """
     if not 0 <= index < size:
         raise MalformedProofError(f"leaf index {index} is not below tree size {size}")
-    siblings = []
-    start, end, m = 0, size, index
-    while end - start > 1:
-        k = 1 << ((end - start - 1).bit_length() - 1)  # split_point, inlined: hot loop
-        if m < k:
-            siblings.append(_range(node, start + k, end))
-            end = start + k
-        else:
-            height = k.bit_length() - 1
-            siblings.append(node(height, start >> height))
-            start += k
-            m -= k
-    # The recursion appends the sibling of the *outer* level last, so the loop order is reversed.
-    siblings.reverse()
-    return siblings
+    inner = (index ^ (size - 1)).bit_length()
+    ranges = []
+    for level in range(inner):
+        start = ((index >> level) ^ 1) << level
+        end = start + (1 << level)
+        ranges.append((start, end if end <= size else size))
+    for level in range(inner, (size - 1).bit_length()):
+        if index >> level & 1:
+            start = ((index >> level) ^ 1) << level
+            ranges.append((start, start + (1 << level)))
+    return ranges
 
 
-def consistency_proof(node: NodeReader, old_size: int, new_size: int) -> list[bytes]:
-    """``PROOF(m, D[0:n]) = SUBPROOF(m, D[0:n], true)`` of RFC 9162 §2.1.4.1."""
+def consistency_ranges(old_size: int, new_size: int) -> list[Range]:
+    """The ranges whose ``MTH`` form ``PROOF(m, D[0:n])`` (RFC 9162 §2.1.4.1), in proof order.
+
+    ``SUBPROOF(m, D[start:end], complete)`` unrolled into a loop; the recursion appends the
+    outer levels' hashes last, so they are collected and reversed.
+    """
     if not 0 <= old_size <= new_size:
         raise MalformedProofError(f"sizes must satisfy 0 <= {old_size} <= {new_size}")
     if old_size in (0, new_size):
         return []
-    proof = []
+    ranges = []
     start, end, m, complete = 0, new_size, old_size, True
     while True:
         n = end - start
         if m == n:
             if not complete:
-                proof.append(_range(node, start, end))
+                ranges.append((start, end))
             break
-        k = split_point(n)
+        k = 1 << ((n - 1).bit_length() - 1)  # split_point, inlined
         if m <= k:
-            proof.append(_range(node, start + k, end))
+            ranges.append((start + k, end))
             end = start + k
         else:
-            proof.append(_range(node, start, start + k))
+            ranges.append((start, start + k))
             start += k
             m -= k
             complete = False
-    proof.reverse()
-    return proof
+    ranges.reverse()
+    return ranges
 
 
-def _range(node: NodeReader, start: int, end: int) -> bytes:
-    """``MTH(D[start:end])``: one node read when the range is a complete subtree."""
-    width = end - start
-    if width & (width - 1) == 0:
-        height = width.bit_length() - 1
-        return node(height, start >> height)
-    return range_hash(node, start, end)
+def inclusion_proof(node: NodeReader, index: int, size: int) -> list[bytes]:
+    """``PATH(index, D[0:size])`` of RFC 9162 §2.1.3.1, leaf-side first, from ``node`` reads."""
+    return [range_hash(node, start, end) for start, end in inclusion_ranges(index, size)]
+
+
+def consistency_proof(node: NodeReader, old_size: int, new_size: int) -> list[bytes]:
+    """``PROOF(m, D[0:n]) = SUBPROOF(m, D[0:n], true)`` of RFC 9162 §2.1.4.1."""
+    return [range_hash(node, start, end) for start, end in consistency_ranges(old_size, new_size)]
 
 
 def _check_hashes(what: str, hashes: Sequence[bytes]) -> None:
