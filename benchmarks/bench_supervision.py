@@ -6,17 +6,40 @@ and a double-random draw whose object pool (10⁵ enterprises) comes from the re
 
 Targets (issue 7): coverage for a region of 10⁶ instruments < 10 s; a draw over 10⁵ objects < 1 s.
 The database is created from scratch (SQLite: a temporary file; PostgreSQL: the tables of the
-database URL are flushed first — use a scratch database).
+database URL are flushed first — use a scratch database). Each step prints its wall time and the
+process's peak resident memory during the step (Linux: VmHWM, reset before each step).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+
+def _reset_peak() -> None:
+    """Reset the peak-RSS mark (Linux ≥ 4.0) so the next reading covers one step only."""
+    # not Linux: the reading is then the peak since the process started
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_mb() -> float:
+    """Peak resident memory (MB) since the last :func:`_reset_peak` (or process start)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _setup() -> None:
@@ -190,7 +213,7 @@ def main() -> None:
     _setup()
     from django.db import connection
 
-    from jiliang.core.legal.draw import compute_selections, verify
+    from jiliang.core.legal.draw import ALGORITHM, ALGORITHM_V1, compute_selections, verify
     from jiliang.platform.registry.models import Region
     from jiliang.platform.supervision import draws
     from jiliang.platform.supervision.services import coverage
@@ -203,6 +226,7 @@ def main() -> None:
         f"{time.perf_counter() - t0:.1f} s ({connection.vendor})"
     )
 
+    _reset_peak()
     t0 = time.perf_counter()
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
@@ -215,10 +239,11 @@ def main() -> None:
     print(
         f"coverage: {report.total:,} compulsory, {report.on_time:,} on time "
         f"({100 * report.share:.1f} %), {len(report.groups['owner']):,} owners — "
-        f"{t_cov:.2f} s (target < 10 s: ratio {t_cov / 10:.2f})"
+        f"{t_cov:.2f} s (target < 10 s: ratio {t_cov / 10:.2f}); peak RSS {_peak_mb():.0f} MB"
     )
 
     province = Region.objects.get(code="500000")
+    _reset_peak()
     t0 = time.perf_counter()
     codes = [
         "water_meter",
@@ -230,22 +255,34 @@ def main() -> None:
     ]
     pools = draws.build_pools(province, [{"id": c, "ratio": 0.02} for c in codes])
     t_pool = time.perf_counter() - t0
+    m_pool = _peak_mb()
     d = draws.commit(None, "bench", province, pools)
+    seed = bytes.fromhex(d.data.seed_hex)
+    _reset_peak()
     t0 = time.perf_counter()
-    compute_selections(bytes.fromhex(d.data.seed_hex), pools, d.pools_sha256)
+    compute_selections(seed, pools, d.pools_sha256)
     t_algo = time.perf_counter() - t0
+    m_algo = _peak_mb()
+    # the same pools drawn with v1 (what draws cost before v2; v1 records still verify)
+    old = {**pools, "params": {**pools["params"], "algorithm": ALGORITHM_V1}}
+    t0 = time.perf_counter()
+    compute_selections(seed, old)
+    t_v1 = time.perf_counter() - t0
     t0 = time.perf_counter()
     draws.run(d)
     t_draw = time.perf_counter() - t0
     draws.reveal(d)
     ok = verify(draws.published(d)).ok
+    n_cand = sum(len(o["items"]) for o in pools["objects"])
     print(
-        f"draw algorithm (jiliang-draw-v1): {t_algo:.2f} s (target < 1 s: ratio {t_algo:.2f}); "
+        f"draw algorithm ({ALGORITHM}): {t_algo:.2f} s (target < 1 s: ratio {t_algo:.2f}), "
+        f"peak RSS {m_algo:.0f} MB; {ALGORITHM_V1} on the same pools {t_v1:.2f} s; "
         f"run incl. storing {d.n_selected:,} selections + audit: {t_draw:.2f} s"
     )
     print(
-        f"draw: {len(pools['objects']):,} objects, {d.n_selected:,} drawn; pools from DB "
-        f"{t_pool:.2f} s; published record verifies: {ok}"
+        f"draw: {len(pools['objects']):,} objects × {len(codes)} items ({n_cand:,} candidates), "
+        f"{d.n_selected:,} drawn; pools from DB {t_pool:.2f} s, peak RSS {m_pool:.0f} MB; "
+        f"published record verifies: {ok}"
     )
 
 

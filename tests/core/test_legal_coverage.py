@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jiliang.core.legal.catalogue import Catalogue
+from jiliang.core.legal.catalogue import Catalogue, Use
 from jiliang.core.legal.coverage import (
     MODE_NONE,
     add_months_array,
@@ -17,6 +17,8 @@ from jiliang.core.legal.coverage import (
     coverage_report,
     deadlines,
     on_time_mask,
+    on_time_since,
+    rule_branches,
     rules_for_arrays,
     share_by,
 )
@@ -99,3 +101,57 @@ def test_capability_coverage_per_region():
     assert rows["万州"].share == 0 and len(rows["万州"].missing) == len(needed)
     with pytest.raises(KeyError, match="abacus"):
         capability_coverage(CAT, [("渝中", "abacus")])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dates(dt.date(1990, 1, 1), dt.date(2090, 12, 31)), st.integers(0, 240))
+def test_on_time_since_is_the_first_unexpired_start(as_of, months):
+    since = on_time_since(months, as_of)
+    # the deadline is non-decreasing in the start date, so these two pin the boundary
+    assert add_months(since, months) >= as_of
+    assert add_months(since - dt.timedelta(days=1), months) < as_of
+
+
+def test_on_time_since_examples():
+    # 31 Mar − 1 month: 28 Feb + 1 month = 28 Mar < 31 Mar, so the first valid start is 1 Mar
+    assert on_time_since(1, dt.date(2027, 3, 31)) == dt.date(2027, 3, 1)
+    assert on_time_since(12, dt.date(2026, 11, 1)) == dt.date(2025, 11, 1)
+    assert on_time_since(0, AS_OF) == AS_OF
+    with pytest.raises(ValueError, match="months must be ≥ 0"):
+        on_time_since(-1, AS_OF)
+
+
+def test_rule_branches_give_the_rules_of_rules_for_arrays():
+    """First matching branch, evaluated one instrument at a time, equals the numpy path."""
+    rng = np.random.default_rng(11)
+    n = 3000
+    item = rng.choice(CAT.verification_codes(), n)  # every item, every use
+    use = rng.choice([u.value for u in Use], n)
+    dn = rng.choice([15, 20, 25, 40, 50, 80, 100, np.nan], n)
+    g = rng.choice([1.6, 2.5, 4, 16, 25, np.nan], n)
+    types = rng.choice(["automatic", "mercury", "aneroid", ""], n)
+    params = {"dn_mm": dn, "g_size": g, "type": types}
+    mode, months = rules_for_arrays(CAT, item, use, params)
+    ops = {
+        "lt": lambda a, b: a < b,
+        "le": lambda a, b: a <= b,
+        "gt": lambda a, b: a > b,
+        "ge": lambda a, b: a >= b,
+        "eq": lambda a, b: a == b,
+        "in": lambda a, b: a in b,
+    }
+    branches = rule_branches(CAT)
+    assert {b.item_code for b in branches} == set(CAT.verification_codes())
+    for i in range(item.size):
+        got = (MODE_NONE, 0)
+        for b in branches:
+            if b.item_code != item[i] or use[i] not in b.uses:
+                continue
+            if all(
+                ops[op](params[name][i], bound)
+                for name, conds in b.when.items()
+                for op, bound in conds.items()
+            ):
+                got = (b.mode, b.months)
+                break
+        assert got == (mode[i], months[i]), (item[i], use[i], dn[i], g[i], types[i])

@@ -133,3 +133,139 @@ def test_large_area_is_masked_in_numpy_with_same_result(world, region):
     assert {g.key for g in hz.groups["region"]} == {"330106"}
     nb = coverage("3302", AS_OF)  # 2 of 8: filtered in SQL
     assert (nb.total, nb.on_time) == (1, 1)
+
+
+def _reference(prefix: str | None, as_of: dt.date) -> dict:
+    """Coverage computed the plain way: every filing read as an object, the core's numpy rules
+    (rules_for_arrays → deadlines → on_time_mask) and dict counting."""
+    import numpy as np
+
+    from jiliang.core.legal.coverage import (
+        MODE_NONE,
+        deadlines,
+        on_time_mask,
+        rules_for_arrays,
+    )
+
+    fs = [
+        f
+        for f in Filing.objects.select_related("instrument__region")
+        if f.instrument.region.code.startswith(prefix or "")
+    ]
+    if not fs:
+        return {"total": 0, "on_time": 0, "groups": {}}
+
+    def num(v):
+        return np.nan if v is None else float(v)
+
+    def day(v):
+        return np.datetime64("NaT") if v is None else np.datetime64(v, "D")
+
+    params = {
+        "dn_mm": np.array([num(f.params.get("dn_mm")) for f in fs]),
+        "g_size": np.array([num(f.params.get("g_size")) for f in fs]),
+        "type": np.array([str(f.params.get("type") or "") for f in fs]),
+    }
+    items = np.array([f.item_code for f in fs])
+    mode, months = rules_for_arrays(Catalogue.from_rulebook(), items, [f.use for f in fs], params)
+    first = np.array([day(f.first_verified) for f in fs], dtype="datetime64[D]")
+    last = np.array([day(f.last_verified) for f in fs], dtype="datetime64[D]")
+    dl = deadlines(mode, months, first, last)
+    ok = on_time_mask(mode, dl, last, [f.last_result == "pass" for f in fs], as_of)
+    groups: dict = {}
+    for f, md, good in zip(fs, mode, ok, strict=True):
+        if md == MODE_NONE:
+            continue
+        for name, key in (
+            ("region", f.instrument.region.code),
+            ("item_code", f.item_code),
+            ("use", f.use),
+            ("owner", str(f.instrument.owner_id)),
+        ):
+            t, h = groups.setdefault(name, {}).get(key, (0, 0))
+            groups[name][key] = (t + 1, h + int(good))
+    compulsory = mode != MODE_NONE
+    return {"total": int(compulsory.sum()), "on_time": int(ok.sum()), "groups": groups}
+
+
+@pytest.fixture
+def random_filings(world, sv):
+    """~240 filings with random items, uses, parameters (some missing), results and dates —
+    many of them a few days either side of as_of − period, where month ends clamp."""
+    import random
+
+    from jiliang.core.legal.catalogue import Use
+    from jiliang.core.legal.coverage import rule_branches
+    from jiliang.core.legal.schedule import add_months
+
+    for code in ("330102", "330103"):  # 4 of 7 regions under 3301: read whole, then masked
+        world.regions[code] = m.Region.objects.create(
+            code=code, name=code, level="county", parent=world.regions["330100"]
+        )
+    rng = random.Random(20261101)
+    cat = Catalogue.from_rulebook()
+    months: dict[str, list[int]] = {}
+    for b in rule_branches(cat):
+        months.setdefault(b.item_code, []).append(b.months)
+    days = [dt.date(2026, 11, 1), dt.date(2027, 3, 31), dt.date(2028, 2, 29)]
+    regions = ["330106", "330203", "330102", "330103", "330100"]
+    owners = ["ent_hz", "ent_nb", "lab_hz", "nmi"]
+    for seq in range(240):
+        inst = sv.add_instrument(
+            world, owner=rng.choice(owners), region=rng.choice(regions), seq=1000 + seq
+        )
+        item = rng.choice(sorted(cat.items))
+        # within two days of the last valid start for one of the item's periods / lives
+        start = add_months(rng.choice(days), -rng.choice(months.get(item, [12])))
+        near = start + dt.timedelta(days=rng.randint(-2, 2))
+        first, last = rng.choice(
+            [
+                (None, None),
+                (None, near),  # fixed life counted from the last verification
+                (near, near),
+                (near, near + dt.timedelta(days=rng.choice([1, 40, 400]))),
+                (near - dt.timedelta(days=rng.choice([1, 900, 3000])), near),
+            ]
+        )
+        params = {
+            "dn_mm": rng.choice([15, 25, 26, 50, 80, None]),
+            "g_size": rng.choice([2.5, 16, 25, None]),
+            "type": rng.choice(["mercury", "automatic", None]),
+        }
+        Filing(
+            instrument=inst,
+            item_code=item,
+            use=rng.choice([u.value for u in Use] + ["trade_settlement"] * 3),
+            params={k: v for k, v in params.items() if v is not None},
+            first_verified=first,
+            last_verified=last,
+            last_result="" if last is None else rng.choice(["pass", "pass", "fail"]),
+        ).save()
+    return days
+
+
+@pytest.mark.parametrize("prefix", [None, "33", "3301", "3302", "330203", "34"])
+def test_coverage_equals_a_plain_reference_computation(random_filings, prefix):
+    """SQL-side state + numpy grouping = the core's numpy rules on every filing, for every
+    path: whole table, prefix filtered in SQL, large area masked after reading, empty area."""
+    seen = [0, 0]
+    for as_of in random_filings:
+        got = coverage(prefix, as_of)
+        want = _reference(prefix, as_of)
+        seen = [seen[0] + want["on_time"], seen[1] + want["total"] - want["on_time"]]
+        assert (got.total, got.on_time) == (want["total"], want["on_time"]), as_of
+        assert got.overdue == got.total - got.on_time
+        for name in ("region", "item_code", "use", "owner"):
+            rows = got.groups[name]
+            order = (lambda k: int(k)) if name == "owner" else str  # owner ids: numeric order
+            assert [g.key for g in rows] == sorted((g.key for g in rows), key=order)
+            assert {g.key: (g.total, g.on_time) for g in rows} == want["groups"].get(name, {})
+    # the random fleet is a real test: compulsory filings on time and late (none under 34…)
+    assert prefix == "34" or min(seen) > 0
+
+
+def test_unknown_item_code_is_named(world, sv):
+    inst = sv.add_instrument(world)
+    Filing.objects.create(instrument=inst, item_code="abacus", use="trade_settlement")
+    with pytest.raises(KeyError, match="abacus"):
+        coverage(None, AS_OF)

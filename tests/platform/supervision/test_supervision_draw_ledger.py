@@ -40,7 +40,7 @@ def test_commit_and_reveal_are_logged_with_proofs(client, pools, sv):
     (leaf,) = record["ledger"]
     statement = {
         "draw": pk,
-        "algorithm": "jiliang-draw-v1",
+        "algorithm": "jiliang-draw-v2",
         "commitment": commitment,
         "pools_sha256": record["pools_sha256"],
     }

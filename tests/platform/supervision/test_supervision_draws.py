@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from jiliang.core.legal import draw as core
 from jiliang.platform.registry import models as m
-from jiliang.platform.supervision.models import Draw, DrawResult
+from jiliang.platform.supervision import draws
+from jiliang.platform.supervision.models import Draw, DrawResult, Filing
 
 
 def _draw_cli():
@@ -154,3 +155,58 @@ def test_draw_pages(client, pools, sv):
     assert d.seed_hex in client.get(f"/s/draws/{d.pk}/").content.decode()
     client.force_login(world.users["enterprise"])
     assert client.post(f"/s/draws/{d.pk}/", {"action": "run"}).status_code == 403
+
+
+@pytest.mark.parametrize("prefix_region", ["330000", "330100", "330200", "330203"])
+def test_pools_equal_a_plain_reference(world, sv, prefix_region):
+    """Objects from the set-based query = owners and items read filing by filing, whether the
+    area is the whole table, filtered in SQL or read whole and masked."""
+    import random
+
+    for code in ("330102", "330103"):  # 3301 holds 4 of 7 regions: read whole, then masked
+        world.regions[code] = m.Region.objects.create(
+            code=code, name=code, level="county", parent=world.regions["330100"]
+        )
+    rng = random.Random(7)
+    codes = ["water_meter", "taximeter", "gas_meter", "electronic_price_scale"]
+    for seq in range(120):
+        inst = sv.add_instrument(
+            world,
+            owner=rng.choice(["ent_hz", "ent_nb", "lab_hz", "lab_nb"]),
+            region=rng.choice(["330106", "330203", "330102", "330103", "330100"]),
+            seq=2000 + seq,
+        )
+        Filing.objects.create(instrument=inst, item_code=rng.choice(codes), use="other")
+    chosen = codes[:3]  # electronic_price_scale filings are not in the pool
+    region = world.regions[prefix_region]
+    pools = draws.build_pools(region, [{"id": c, "ratio": 0.5} for c in chosen])
+    want: dict[str, set] = {}
+    for f in Filing.objects.select_related("instrument__owner", "instrument__region"):
+        if f.item_code in chosen and f.instrument.region.code.startswith(region.prefix):
+            want.setdefault(f.instrument.owner.code, set()).add(f.item_code)
+    got = {o["id"]: set(o["items"]) for o in pools["objects"]}
+    assert got == want and len(want) > 1
+    assert [o["id"] for o in pools["objects"]] == sorted(want)
+    assert all(o["items"] == sorted(o["items"]) and o["org"] == o["id"] for o in pools["objects"])
+    assert pools["params"]["algorithm"] == core.ALGORITHM == "jiliang-draw-v2"
+
+
+def test_draw_committed_before_v2_still_runs_and_verifies_with_v1(client, pools, sv):
+    """A draw whose frozen pools name no algorithm (committed before v2) is run, published and
+    logged as jiliang-draw-v1, and verifies."""
+    from jiliang.platform.supervision import draw_log
+
+    world = pools
+    frozen = draws.build_pools(
+        world.regions["330000"], [{"id": "electronic_price_scale", "ratio": 1}]
+    )
+    del frozen["params"]["algorithm"]
+    d = draws.commit(None, "旧抽查", world.regions["330000"], frozen)
+    draws.reveal(draws.run(d))
+    record = draws.published(Draw.objects.get(pk=d.pk))
+    assert record["algorithm"] == core.ALGORITHM_V1
+    assert core.verify(record).ok
+    (leaf,) = [x for x in draw_log.leaves(d, proofs=False) if x["kind"] == "draw-commitment"]
+    assert leaf["statement"]["algorithm"] == core.ALGORITHM_V1 and leaf["matches"]
+    tampered = {**record, "algorithm": core.ALGORITHM_V2}
+    assert not core.verify(tampered).ok

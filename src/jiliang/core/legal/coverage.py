@@ -9,6 +9,11 @@
 
 Dates are ``numpy.datetime64[D]``; "no date" is ``NaT``. Inputs are plain arrays so the platform
 can feed columns straight from a query or a Parquet file.
+
+For a database the rules are also exposed as data — :func:`rule_branches` (which rule applies to
+which item, use and parameters, first match wins) and :func:`on_time_since` (the earliest
+verification date that is still valid on a day) — so a query can compute the on-time flag in
+SQL with exactly the rules of :func:`rules_for_arrays` and :func:`on_time_mask`.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jiliang.core.legal.catalogue import Catalogue, Mode
+from jiliang.core.legal.catalogue import Catalogue, CatalogueItem, Mode
+from jiliang.core.legal.schedule import add_months
 
 _COND = {
     "lt": np.less,
@@ -60,6 +66,66 @@ def add_months_array(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
     return target.astype("datetime64[D]") + np.minimum(dom, length - 1)
 
 
+@dataclass(frozen=True)
+class RuleBranch:
+    """One rule of a verification item: instruments of ``item_code`` with a ``use`` in ``uses``
+    whose parameters satisfy ``when`` — and no earlier branch of the item — have ``mode``
+    (``MODE_*``) and ``months`` (period or service life; 0 for scrap-on-failure).
+
+    ``when`` maps a parameter to ``{op: bound}`` with ``op`` in lt, le, gt, ge, eq, in; a missing
+    parameter (NaN, NULL) satisfies no condition.
+    """
+
+    item_code: str
+    uses: tuple[str, ...]
+    when: Mapping[str, Mapping[str, object]]
+    mode: int
+    months: int
+
+
+def _item_branches(item: CatalogueItem) -> list[RuleBranch]:
+    """Branches of one item in first-match order (none unless it is under verification)."""
+    if not item.regime.verification:
+        return []
+    uses = tuple(sorted(u.value for u in item.compulsory_uses))
+    return [
+        RuleBranch(
+            item.code,
+            uses,
+            v.when,
+            _MODE_CODE[v.mode],
+            v.period_months or v.service_life_months or 0,
+        )
+        for v in item.variants
+    ]
+
+
+def rule_branches(catalogue: Catalogue) -> list[RuleBranch]:
+    """Every verification rule of the catalogue, items in code order, variants in their order."""
+    return [b for code in sorted(catalogue.items) for b in _item_branches(catalogue.item(code))]
+
+
+def on_time_since(months: int, as_of: dt.date) -> dt.date:
+    """Earliest start date whose deadline (start + ``months``, see :func:`add_months_array`) is
+    on or after ``as_of``: a periodic verification (fixed-life start) on or after it has not
+    expired on ``as_of``.
+
+    The deadline is non-decreasing in the start date, so the set of unexpired starts is
+    ``[on_time_since, ∞)``; bisection between ``as_of − 31·months − 1`` days (deadline before
+    ``as_of``: a month has at most 31 days) and ``as_of`` (deadline not before it).
+    """
+    if months < 0:
+        raise ValueError(f"months must be ≥ 0, got {months}")
+    lo, hi = as_of - dt.timedelta(days=31 * months + 1), as_of
+    while (hi - lo).days > 1:
+        mid = lo + (hi - lo) // 2
+        if add_months(mid, months) >= as_of:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def rules_for_arrays(
     catalogue: Catalogue,
     item_codes: np.ndarray,
@@ -80,23 +146,23 @@ def rules_for_arrays(
     months = np.zeros(n, dtype=np.int32)
     codes, inverse = np.unique(item_codes, return_inverse=True)
     for ci, code in enumerate(codes):
-        item = catalogue.item(str(code))
-        rows = np.flatnonzero(inverse == ci)
-        if not item.regime.verification:
+        branches = _item_branches(catalogue.item(str(code)))  # KeyError for unknown codes
+        if not branches:
             continue
-        rows = rows[np.isin(uses[rows], [u.value for u in item.compulsory_uses])]
+        rows = np.flatnonzero(inverse == ci)
+        rows = rows[np.isin(uses[rows], branches[0].uses)]
         unassigned = np.ones(rows.shape[0], dtype=bool)
-        for v in item.variants:
+        for b in branches:
             match = unassigned.copy()
-            for name, conds in v.when.items():
+            for name, conds in b.when.items():
                 if name not in params:
                     raise ValueError(f"parameter column {name!r} is required for item {code!r}")
                 col = np.asarray(params[name])[rows]
                 for op, bound in conds.items():
                     match &= _COND[op](col, bound)
             sel = rows[match]
-            mode[sel] = _MODE_CODE[v.mode]
-            months[sel] = v.period_months or v.service_life_months or 0
+            mode[sel] = b.mode
+            months[sel] = b.months
             unassigned &= ~match
     return mode, months
 
@@ -152,8 +218,10 @@ def share_by(
     groups, inverse = np.unique(keys, return_inverse=True)
     totals = np.bincount(inverse, minlength=groups.size)
     hits = np.bincount(inverse, weights=on_time, minlength=groups.size).astype(np.int64)
+    # .tolist(): Python scalars, ~4× faster to walk than numpy ones (10⁵ owners per report)
     return [
-        GroupShare(str(g), int(t), int(h)) for g, t, h in zip(groups, totals, hits, strict=True)
+        GroupShare(str(g), t, h)
+        for g, t, h in zip(groups.tolist(), totals.tolist(), hits.tolist(), strict=True)
     ]
 
 

@@ -22,7 +22,7 @@ from jiliang.core.legal import draw as core
 from jiliang.platform.ledger import service as ledger
 from jiliang.platform.ledger.service import RecordAudit
 
-from .models import Draw
+from .models import Draw, DrawData
 
 COMMITMENT = "draw-commitment"
 REVEAL = "draw-reveal"
@@ -31,10 +31,17 @@ REVEAL = "draw-reveal"
 def commitment_statement(d: Draw) -> dict:
     return {
         "draw": d.pk,
-        "algorithm": core.ALGORITHM,
+        "algorithm": committed_algorithm(d),
         "commitment": d.commitment,
         "pools_sha256": d.pools_sha256,
     }
+
+
+def committed_algorithm(d: Draw) -> str:
+    """The draw algorithm ``d``'s frozen pools commit to (v1 for pools that predate v2); only
+    that JSON key is read, not the pools."""
+    name = DrawData.objects.filter(draw=d).values_list("pools__params__algorithm", flat=True)
+    return core.committed_algorithm({"params": {"algorithm": name.first()}})
 
 
 def reveal_statement(d: Draw) -> dict:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 
-from django.db import transaction
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from jiliang.core.legal import draw as core
@@ -18,7 +21,7 @@ from jiliang.platform.registry.models import Organisation, Person, Region
 from . import draw_log
 from .credit import grades_for
 from .models import Draw, DrawData, Filing
-from .services import catalogue
+from .services import area, catalogue
 
 #: credit grade → draw risk class (levels shared by core.legal.risk and the draw table)
 RISK_CLASS = {"A": "low", "B": "medium", "C": "medium_high", "D": "high"}
@@ -30,6 +33,41 @@ class DrawError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
+
+
+def _held_items(prefix: str, codes: list[str]) -> dict[str, set[str]]:
+    """Owner credit code → the item codes (of ``codes``) it has filed instruments of, in the
+    regions under ``prefix``.
+
+    Set-based, one query: GROUP BY (owner id, item code) over the filings — no ORDER BY (the
+    model's default ordering would make DISTINCT keep every filing) and no per-filing join to
+    regions or organisations — and the owners' credit codes joined to the grouped rows.
+    """
+    in_sql, after = area(prefix)
+    qs = Filing.objects.order_by().filter(item_code__in=codes)
+    if in_sql is not None:
+        qs = qs.filter(instrument__region_id__in=in_sql)
+    fields = ["instrument__owner_id", "item_code"]
+    if after is not None:
+        fields.append("instrument__region_id")
+    grouped = qs.values(*fields).annotate(n=Count("pk")).values_list(*fields)  # GROUP BY fields
+    try:
+        sql, params = grouped.query.sql_with_params()
+    except EmptyResultSet:  # no region under the prefix
+        return {}
+    qn = connection.ops.quote_name
+    # values_list() names each column by its lookup, so the grouped rows can be joined by name
+    sql = (
+        f"SELECT o.{qn('code')}, {', '.join(f'g.{qn(f)}' for f in fields[1:])} FROM ({sql}) g "
+        f"INNER JOIN {qn(Organisation._meta.db_table)} o ON o.{qn('id')} = g.{qn(fields[0])}"
+    )
+    held: dict[str, set[str]] = defaultdict(set)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        for code, item, *where in cur.fetchall():
+            if after is None or where[0] in after:
+                held[code].add(item)
+    return held
 
 
 def build_pools(
@@ -57,16 +95,7 @@ def build_pools(
         if not isinstance(ratio, int | float) or not 0 <= ratio <= 1:
             raise DrawError("items", f"items[{i}]: ratio must be within [0, 1]")
         out_items.append({"id": code, "name": cat.item(code).name_zh, "ratio": float(ratio)})
-    codes = [i["id"] for i in out_items]
-    held: dict[str, set[str]] = {}
-    for org_code, item in (
-        Filing.objects.filter(
-            instrument__region__code__startswith=region.prefix, item_code__in=codes
-        )
-        .values_list("instrument__owner__code", "item_code")
-        .distinct()
-    ):
-        held.setdefault(org_code, set()).add(item)
+    held = _held_items(region.prefix, [i["id"] for i in out_items])
     grades = grades_for(list(held)) if weight_by_risk else {}
     objects = []
     for code in sorted(held):
@@ -88,7 +117,11 @@ def build_pools(
     unknown = set(conflicts) - {p["id"] for p in inspectors}
     if unknown:
         raise DrawError("conflicts", f"unknown inspector id(s) {sorted(unknown)}")
-    params = {"inspectors_per_object": inspectors_per_object, "weight_by_risk": weight_by_risk}
+    params = {
+        "inspectors_per_object": inspectors_per_object,
+        "weight_by_risk": weight_by_risk,
+        "algorithm": core.ALGORITHM,  # frozen with the pools: fixed before the seed is drawn
+    }
     pools = {"items": out_items, "objects": objects, "inspectors": inspectors, "params": params}
     try:
         return core.normalise_pools(pools)
@@ -118,7 +151,8 @@ def commit(user, title: str, region: Region, pools: dict, publish_days: int = 20
 
 @transaction.atomic
 def run(draw: Draw) -> Draw:
-    """Draw with ``jiliang-draw-v1``; :class:`~jiliang.core.legal.draw.DrawRefused` leaves it."""
+    """Draw with the algorithm the frozen pools commit to (pools frozen before v2 name none and
+    are drawn with v1); :class:`~jiliang.core.legal.draw.DrawRefused` leaves it committed."""
     if draw.stage != Draw.Stage.COMMITTED:
         raise DrawError("stage", f"draw is {draw.stage}, not committed")
     data = draw.data
@@ -159,4 +193,5 @@ def published(draw: Draw) -> dict:
         selections=draw.data.selections or [],
         seed_hex=draw.seed_hex or None,
         created_at=draw.created_at.isoformat(),
+        algorithm=core.committed_algorithm(draw.data.pools),
     ).to_dict()

@@ -246,7 +246,8 @@ class Complaint(models.Model):
 
 
 class Draw(models.Model):
-    """A double-random draw (双随机抽查): commit → run → reveal (``jiliang-draw-v1``)."""
+    """A double-random draw (双随机抽查): commit → run → reveal, with the algorithm its frozen pools
+    commit to (``jiliang-draw-v2`` by default; older draws keep ``v1``)."""
 
     class Stage(models.TextChoices):
         COMMITTED = "committed", _("已承诺")

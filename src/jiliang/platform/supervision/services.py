@@ -7,6 +7,7 @@ dataclasses / numpy arrays, calls the core and stores what it returns.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,7 +16,17 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from jiliang.core.legal import Catalogue, FiledInstrument, schedule
@@ -284,41 +295,129 @@ def _email(notes: list[Notification]) -> int:
 # ---------------------------------------------------------------- coverage
 
 
-DATE_COLUMNS = ("first_verified", "last_verified")
+#: catalogue condition operator → Django lookup; a NULL parameter satisfies none of them, as a
+#: NaN does in :func:`jiliang.core.legal.coverage.rules_for_arrays`
+_LOOKUPS = {"lt": "lt", "le": "lte", "gt": "gt", "ge": "gte", "eq": "exact", "in": "in"}
+#: per-filing state in the coverage query's code (``code % 3``)
+NOT_COMPULSORY, LATE, ON_TIME = 0, 1, 2
+FETCH = 100_000  # rows per fetchmany() of the coverage query
+_USES = [u.value for u in Use]
 
 
-def _column_query(region_ids: list[int] | None):
-    """One SELECT of the coverage columns: dates as day numbers, region as id, no ORDER BY."""
-    from django.db.models import F, Func, IntegerField
+@dataclass(frozen=True)
+class _CodeBook:
+    """How the coverage query packs (item, use, state) into one integer per filing.
 
-    def days(name: str):
-        """Days since 1970-01-01 as an integer (NO_DATE when empty): no date parsing per row."""
-        if connection.vendor == "sqlite":
-            template = "COALESCE(CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER), {n})"
-        else:
-            template = "COALESCE((%(expressions)s - DATE '1970-01-01'), {n})"
-        return Func(F(name), template=template.format(n=NO_DATE), output_field=IntegerField())
+    ``code = (item × len(uses) + use) × 3 + state``; ``key = region_id × size + code``. Item
+    ``len(items)`` marks an item code the catalogue does not know (the query's ELSE).
+    """
 
+    items: list[str]  # verification item codes, index = item number
+
+    @property
+    def size(self) -> int:
+        return (len(self.items) + 1) * len(_USES) * 3
+
+    def code(self, item: int, use: int, state: int) -> int:
+        return (item * len(_USES) + use) * 3 + state
+
+    def decode(self, key: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``(region_id, item, use, state)`` arrays of packed keys."""
+        region, code = np.divmod(key, self.size)
+        rest, state = np.divmod(code, 3)
+        item, use = np.divmod(rest, len(_USES))
+        return region, item, use, state
+
+
+def _branch_q(b: cov.RuleBranch) -> Q:
+    """The parameter conditions of a rule branch as a Django Q on the filing's columns."""
+    q = Q()
+    for name, conds in b.when.items():
+        if name not in PARAM_COLUMNS:
+            raise ValueError(f"parameter column {name!r} is required for item {b.item_code!r}")
+        for op, bound in conds.items():
+            q &= Q(**{f"{PARAM_COLUMNS[name]}__{_LOOKUPS[op]}": bound})
+    return q
+
+
+def _on_time_q(b: cov.RuleBranch, as_of: dt.date) -> Q:
+    """SQL form of :func:`jiliang.core.legal.coverage.on_time_mask` for one rule branch."""
+    valid = Q(last_result="pass", last_verified__lte=as_of)  # NULL date: not valid
+    if b.mode == cov.MODE_SCRAP:
+        return valid  # no deadline
+    since = cov.on_time_since(b.months, as_of)
+    if b.mode == cov.MODE_PERIODIC:
+        return valid & Q(last_verified__gte=since)
+    # fixed life runs from the first verification, or the last one when the first is unknown
+    started = Q(first_verified__gte=since) | Q(
+        first_verified__isnull=True, last_verified__gte=since
+    )
+    return valid & started
+
+
+def _coverage_code(book: _CodeBook, as_of: dt.date) -> Case:
+    """CASE giving each filing its packed (item, use, state) code on ``as_of``.
+
+    Outer branches test the item code once; inner ones the item's rule branches (first match,
+    as in the core) for each compulsory use, then whether the verification is still valid.
+    """
+    cat = catalogue()
+    by_item: dict[str, list[cov.RuleBranch]] = defaultdict(list)
+    for b in cov.rule_branches(cat):
+        by_item[b.item_code].append(b)
+    outer = []
+    for i, code in enumerate(book.items):
+        inner = [
+            When(
+                Q(use=use) & _branch_q(b),
+                then=Case(
+                    When(_on_time_q(b, as_of), then=Value(book.code(i, u, ON_TIME))),
+                    default=Value(book.code(i, u, LATE)),
+                ),
+            )
+            for b in by_item[code]
+            for u, use in enumerate(_USES)
+            if use in b.uses
+        ]
+        if inner:
+            then = Case(*inner, default=Value(NOT_COMPULSORY), output_field=IntegerField())
+            outer.append(When(item_code=code, then=then))
+    others = sorted(set(cat.items) - set(book.items))  # catalogue items not under verification
+    if others:
+        outer.append(When(item_code__in=others, then=Value(NOT_COMPULSORY)))
+    unknown = Value(book.code(len(book.items), 0, NOT_COMPULSORY))
+    return Case(*outer, default=unknown, output_field=IntegerField())
+
+
+def _coverage_rows(
+    book: _CodeBook, as_of: dt.date, region_ids: list[int] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(owner_id, key)`` of every filing (of ``region_ids``; None: all) — one SELECT of two
+    integers per filing, the state worked out in SQL (no dates or strings cross to Python)."""
+    if region_ids == []:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     qs = Filing.objects.order_by()  # no ORDER BY: rows are aggregated, not listed
     if region_ids is not None:
         qs = qs.filter(instrument__region_id__in=region_ids)
-    return qs.annotate(
-        **{f"_{d}": days(d) for d in DATE_COLUMNS},
-    ).values_list(
-        "item_code",
-        "use",
-        "last_result",
-        "instrument__region_id",
-        "instrument__owner_id",
-        *(f"_{d}" for d in DATE_COLUMNS),
-        *PARAM_COLUMNS.values(),
+    key = ExpressionWrapper(
+        F("instrument__region_id") * book.size + _coverage_code(book, as_of),
+        output_field=BigIntegerField(),
     )
+    sql, params = (
+        qs.annotate(_key=key).values_list("instrument__owner_id", "_key").query.sql_with_params()
+    )
+    parts = []
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        # batches keep the Python tuples of at most FETCH rows alive at a time
+        while rows := cur.fetchmany(FETCH):
+            chain = itertools.chain.from_iterable(rows)
+            parts.append(np.fromiter(chain, dtype=np.int64, count=2 * len(rows)))
+    flat = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    return flat[0::2], flat[1::2]
 
 
-NO_DATE = -(10**6)
-
-
-def _regions(prefix: str | None) -> dict[int, str]:
+def regions_under(prefix: str | None) -> dict[int, str]:
     """Region id → GB/T 2260 code under ``prefix`` (all when None)."""
     qs = Region.objects.all()
     if prefix:
@@ -326,51 +425,27 @@ def _regions(prefix: str | None) -> dict[int, str]:
     return dict(qs.values_list("id", "code"))
 
 
-def _text(values) -> np.ndarray:
-    return np.array(values, dtype=str) if len(values) else np.array([], dtype="U1")
+def area(prefix: str | None) -> tuple[list[int] | None, set[int] | None]:
+    """How a query over filings keeps to the regions under ``prefix``: ``(in_sql, after)`` —
+    region ids to filter on in SQL, or region ids to keep once the rows are read (None: none).
+
+    A large area is read whole and masked afterwards: filtering it in SQL makes SQLite walk the
+    region index and fetch filings one by one (≈ 2× slower for a province of 10⁶).
+    """
+    if not prefix:
+        return None, None
+    everywhere, wanted = regions_under(None), regions_under(prefix)
+    if len(wanted) == len(everywhere):
+        return None, None
+    if len(wanted) < len(everywhere) / 2:
+        return list(wanted), None
+    return None, set(wanted)
 
 
-def _param(values, kind) -> np.ndarray:
-    if kind is str:
-        return _text(values)
-    out = np.full(len(values), np.nan)
-    col = np.array(values, dtype=object)
-    have = col != None  # noqa: E711 — element-wise comparison
-    out[have] = col[have].astype(float)
-    return out
-
-
-def load_columns(prefix: str | None = None) -> dict[str, np.ndarray]:
-    """Filing columns of a region as numpy arrays, in one SQL query (raw rows, no ORM objects)."""
-    # A large area is read whole and masked in numpy: filtering it in SQL makes SQLite walk the
-    # region index and fetch filings one by one (≈ 2× slower for a province of 10⁶).
-    everywhere = _regions(None)
-    wanted = _regions(prefix) if prefix else everywhere
-    in_sql = len(wanted) < len(everywhere) / 2
-    sql, params = _column_query(list(wanted) if in_sql else None).query.sql_with_params()
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
-    width = 5 + len(DATE_COLUMNS) + len(PARAMS)
-    cols = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
-    if not in_sql and len(wanted) < len(everywhere):
-        keep = np.isin(np.array(cols[3], dtype=np.int64), list(wanted))
-        cols = [np.asarray(c, dtype=object)[keep] if len(c) else c for c in cols]
-    dates = {}
-    for k, d in enumerate(DATE_COLUMNS):
-        n = np.array(cols[5 + k], dtype=np.int64)
-        dates[d] = n.astype("datetime64[D]")
-        dates[d][n == NO_DATE] = np.datetime64("NaT")
-    base = 5 + len(DATE_COLUMNS)
-    return {
-        "item_code": _text(cols[0]),
-        "use": _text(cols[1]),
-        "last_passed": _text(cols[2]) == "pass",
-        "region": np.array(cols[3], dtype=np.int64),  # region ids; codes mapped after grouping
-        "owner": np.array(cols[4], dtype=np.int64),
-        **dates,
-        **{name: _param(cols[base + k], t) for k, (name, t) in enumerate(PARAMS.items())},
-    }
+def _named(shares: list, names) -> list:
+    """Group shares keyed by an integer (``share_by`` on numbers) relabelled and sorted by name."""
+    out = [cov.GroupShare(names[int(g.key)], g.total, g.on_time) for g in shares]
+    return sorted(out, key=lambda g: g.key)
 
 
 @dataclass
@@ -388,26 +463,38 @@ class Coverage:
 
 
 def coverage(prefix: str | None = None, as_of: dt.date | None = None) -> Coverage:
-    """Verified-on-time coverage by region, item, use and owner + capability coverage."""
+    """Verified-on-time coverage by region, item, use and owner + capability coverage.
+
+    The on-time state of each filing is computed by the database from the core's rules
+    (:func:`~jiliang.core.legal.coverage.rule_branches`,
+    :func:`~jiliang.core.legal.coverage.on_time_since`); grouping is done in numpy.
+    """
     as_of = as_of or today()
-    c = load_columns(prefix)
     cat = catalogue()
-    mode, months = cov.rules_for_arrays(cat, c["item_code"], c["use"], {k: c[k] for k in PARAMS})
-    deadline = cov.deadlines(mode, months, c["first_verified"], c["last_verified"])
-    ok = cov.on_time_mask(mode, deadline, c["last_verified"], c["last_passed"], as_of)
-    report = cov.coverage_report(
-        {"region": c["region"], "item_code": c["item_code"], "use": c["use"], "owner": c["owner"]},
-        mode,
-        ok,
-    )
-    codes = _regions(None)
-    report["region"] = [
-        cov.GroupShare(codes[int(g.key)], g.total, g.on_time) for g in report["region"]
-    ]
-    report["region"].sort(key=lambda g: g.key)
-    compulsory = mode != cov.MODE_NONE
+    book = _CodeBook(cat.verification_codes())
+    in_sql, after = area(prefix)
+    owner, key = _coverage_rows(book, as_of, in_sql)
+    region, item, use, state = book.decode(key)
+    if after is not None:
+        keep = np.isin(region, list(after))
+        owner, region, item, use, state = (a[keep] for a in (owner, region, item, use, state))
+    if (item == len(book.items)).any():
+        _raise_unknown_item(cat)
+    compulsory = state != NOT_COMPULSORY
+    ok = state == ON_TIME
+    groups = {"region": region, "item_code": item, "use": use, "owner": owner}
+    report = {name: cov.share_by(keys, ok, compulsory) for name, keys in groups.items()}
+    report["region"] = _named(report["region"], regions_under(None))
+    report["item_code"] = _named(report["item_code"], book.items)
+    report["use"] = _named(report["use"], _USES)
     total, on_time = int(compulsory.sum()), int(ok.sum())
     return Coverage(as_of, total, on_time, total - on_time, report, capability(prefix, as_of))
+
+
+def _raise_unknown_item(cat: Catalogue) -> None:
+    """KeyError naming a filed item code the catalogue does not know (as the core raises)."""
+    code = Filing.objects.exclude(item_code__in=list(cat.items)).values_list("item_code")[:1]
+    cat.item(code[0][0])
 
 
 def capability(prefix: str | None, as_of: dt.date) -> list:
