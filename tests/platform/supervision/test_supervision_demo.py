@@ -37,12 +37,16 @@ def test_supervision_demo(db, client):
     # institution portal, public commitments and a repaired listing for the new pages
     assert counts["assigned"] > 0 and counts["verifications_recorded"] > 0
     assert VerificationRecord.objects.exclude(seal_no="").exists()
+    from django.contrib.auth import get_user_model
+
+    from jiliang.platform.supervision.verifications import assigned_filings
+
+    lab = get_user_model().objects.get(username="lab")  # the demo's institution login has work
+    assert assigned_filings(lab, "due").exists() or assigned_filings(lab, "overdue").exists()
     assert CreditMark.objects.filter(kind="demonstration").exists()
     assert CreditEvent.objects.filter(removed_on__isnull=False).exists()
     public = client.get("/s/commitments/").content.decode()  # no login
     assert CreditMark.objects.first().organisation.name in public
-    from django.contrib.auth import get_user_model
-
     admin = get_user_model().objects.filter(is_superuser=True).first()
     if admin is not None:
         client.force_login(admin)

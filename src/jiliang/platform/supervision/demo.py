@@ -16,6 +16,7 @@ import numpy as np
 from django.db import transaction
 
 from jiliang.core.legal.draw import DrawRefused
+from jiliang.platform.accounts.models import Profile
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.audit.signals import bulk_create_audited
 from jiliang.platform.registry import models as m
@@ -234,11 +235,23 @@ def _assign_and_verify(filings: list[Filing], as_of: dt.date, rng, n: int = 40) 
     """Assign up to ``n`` filings to an authorised institution and record a result for a few
     of them through the institution portal's service (seal numbers, one failure)."""
     assigned = []
-    for k in rng.permutation(len(filings))[: 10 * n]:
+    # work to do first (overdue, due soon), so the institution portal has a worklist; the demo
+    # ``lab`` login's institution takes the filings it is authorised for, so it sees them
+    order = sorted(
+        rng.permutation(len(filings))[: 10 * n].tolist(),
+        key=lambda k: filings[k].status not in ("overdue", "due_soon"),
+    )
+    demo_lab = (
+        Profile.objects.filter(user__username="lab")
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    for k in order:
         f = filings[int(k)]
         candidates = institutions_for(f, as_of)
         if candidates:
-            f.assigned_to = candidates[int(rng.integers(len(candidates)))]
+            own = [c for c in candidates if c.pk == demo_lab]
+            f.assigned_to = own[0] if own else candidates[int(rng.integers(len(candidates)))]
             f.assigned_on = as_of - dt.timedelta(days=60)
             assigned.append(f)
         if len(assigned) >= n:
