@@ -25,11 +25,18 @@ def _mark(client, world, sv, role="regulator", org="ent_hz", **kw):
 
 
 @pytest.mark.parametrize(
-    "role, status",
-    [("enterprise", 403), ("inspector", 403), ("lab", 403), ("regulator_nb", 403), ("anon", 401)],
+    "role, kind, status",
+    [
+        # a business declares its own self-commitment (test_supervision_self_commitment.py)
+        ("enterprise", "demonstration", 403),
+        ("inspector", "self_commitment", 403),
+        ("lab", "self_commitment", 403),
+        ("regulator_nb", "self_commitment", 403),
+        ("anon", "self_commitment", 401),
+    ],
 )
-def test_mark_denied(client, world, sv, role, status):
-    assert _mark(client, world, sv, role=role).status_code == status
+def test_mark_denied(client, world, sv, role, kind, status):
+    assert _mark(client, world, sv, role=role, kind=kind).status_code == status
     assert not CreditMark.objects.exists()
 
 
@@ -64,7 +71,7 @@ def test_marks_are_public_count_in_credit_and_can_be_withdrawn(client, world, sv
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "reason"]
     assert (
         sv.api(
-            client, world, "enterprise", "post", path, {"on": "2026-02-01", "reason": "x"}
+            client, world, "regulator_nb", "post", path, {"on": "2026-02-01", "reason": "x"}
         ).status_code
         == 403
     )

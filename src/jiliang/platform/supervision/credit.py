@@ -6,8 +6,8 @@ organisation's instruments, overdue filings, spot-check results, confirmed compl
 standing self-commitment (:class:`~.models.CreditMark`).
 
 Regulators of the organisation's region mark and unmark self-commitments and demonstration units
-(public list) and remove entities from the serious-violation list (严重违法失信名单); every such
-change is audited with its reason.
+(public list) and remove entities from the serious-violation list (严重违法失信名单); a business
+(enterprise user) declares and withdraws its own self-commitment. Every such change is audited.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 
 from jiliang.core.legal.credit import CreditAssessment, CreditEvent, assess, serious_listings
 from jiliang.core.legal.rules import RuleBook
+from jiliang.platform.accounts.roles import Role, role_of
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.registry.models import CalibrationEvent, Organisation
+from jiliang.platform.registry.permissions import user_organisation_id
 
 from . import models as s
 from .access import supervisor_prefix
@@ -202,12 +204,37 @@ def standing_marks(kind: str | None = None, prefix: str | None = None):
     return qs.order_by("kind", "organisation__name", "pk")
 
 
+def declares_for(user, org: Organisation) -> bool:
+    """Is ``user`` an enterprise user of ``org`` (who may declare its own self-commitment)?"""
+    return role_of(user) is Role.ENTERPRISE and user_organisation_id(user) == org.pk
+
+
+def may_mark(user, org: Organisation, kind: str) -> bool:
+    """May ``user`` mark or unmark ``org`` with ``kind``?
+
+    Regulators of the region: any kind. The business itself: only its self-commitment — a
+    commitment is its own promise, whereas naming a demonstration unit is the regulator's
+    assessment.
+    """
+    if regulates(user, org):
+        return True
+    return kind == s.CreditMark.Kind.SELF_COMMITMENT and declares_for(user, org)
+
+
 def mark(
     user, org: Organisation, kind: str, since: dt.date | None, text: str = "", reason: str = ""
 ) -> s.CreditMark:
-    """List the organisation's self-commitment or name it a demonstration unit; audited."""
-    if not regulates(user, org):
-        raise PermissionError("only a regulator of the organisation's region marks it")
+    """List the organisation's self-commitment or name it a demonstration unit; audited.
+
+    A business declaring its own commitment must give the text it accepts and date it today
+    (no backdating: the commitment counts in the credit from that day).
+    """
+    if not may_mark(user, org, kind):
+        raise PermissionError(
+            "only a regulator of the organisation's region marks it; "
+            "a business declares only its own self-commitment"
+        )
+    self_declared = not regulates(user, org)
     errors: dict[str, str] = {}
     text = (text or "").strip()
     if kind not in s.CreditMark.Kind.values:
@@ -222,7 +249,11 @@ def mark(
         errors["since"] = _("请填写起始日期")
     elif since > today():
         errors["since"] = _("起始日期不得晚于今天")
-    if len(text) > TEXT_MAX:
+    elif self_declared and since != today():
+        errors["since"] = _("自我承诺自声明之日起生效，起始日期须为今天")
+    if self_declared and not text:
+        errors["text"] = _("请填写承诺内容")
+    elif len(text) > TEXT_MAX:
         errors["text"] = _("不得超过 %(n)s 个字符") % {"n": TEXT_MAX}
     if errors:
         raise CreditError(errors)
@@ -231,9 +262,15 @@ def mark(
 
 
 def unmark(user, m: s.CreditMark, on: dt.date | None, reason: str) -> s.CreditMark:
-    """Withdraw a self-commitment or demonstration-unit mark from ``on``; audited."""
-    if not regulates(user, m.organisation):
-        raise PermissionError("only a regulator of the organisation's region unmarks it")
+    """Withdraw a self-commitment or demonstration-unit mark from ``on``; audited.
+
+    The business may withdraw its own self-commitment, whoever recorded it (it is its promise).
+    """
+    if not may_mark(user, m.organisation, m.kind):
+        raise PermissionError(
+            "only a regulator of the organisation's region unmarks it; "
+            "a business withdraws only its own self-commitment"
+        )
     errors: dict[str, str] = {}
     reason = (reason or "").strip()
     if m.withdrawn_on is not None:

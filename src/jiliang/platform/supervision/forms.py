@@ -186,6 +186,23 @@ class MarkForm(forms.Form):
     reason = forms.CharField(label=_("变更原因"), max_length=500, required=False)
 
 
+STANDARD_COMMITMENT = _(
+    "本单位承诺：遵守计量法律法规，使用经检定合格的计量器具，不破坏计量器具准确度，"
+    "不短斤缺两，诚信计量，接受社会监督。"
+)
+
+
+class SelfCommitmentForm(forms.Form):
+    """A business declaring its own self-commitment: the text it accepts (standard text given)."""
+
+    text = forms.CharField(
+        label=_("承诺内容"),
+        max_length=1000,
+        initial=STANDARD_COMMITMENT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class UnmarkForm(forms.Form):
     mark = forms.IntegerField(widget=forms.HiddenInput)
     on = forms.DateField(label=_("撤销日期"), widget=DATE)

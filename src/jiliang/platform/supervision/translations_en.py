@@ -318,6 +318,27 @@ EN = {
     "已于 %(day)s 撤销": "Already withdrawn on %(day)s",
     "已撤销": "Withdrawn",
     "须为 %(kinds)s 之一": "Must be one of %(kinds)s",
+    # a business's own self-commitment (portal)
+    "本单位承诺：遵守计量法律法规，使用经检定合格的计量器具，不破坏计量器具准确度，"
+    "不短斤缺两，诚信计量，接受社会监督。": (
+        "We commit to abide by the metrology laws and regulations, to use only measuring "
+        "instruments verified as conforming, not to impair their accuracy, to give full measure, "
+        "to practise metrology integrity and to accept public supervision."
+    ),
+    "自我承诺自声明之日起生效，起始日期须为今天": (
+        "A self-commitment takes effect on the day it is declared: the start date must be today"
+    ),
+    "请填写承诺内容": "Give the text of the commitment",
+    "已作出诚信计量自我承诺": "Self-commitment declared",
+    "自 %(day)s 起已作出承诺（在诚信计量公示中列出）：": (
+        "Committed since %(day)s (shown on the public metrology-integrity list):"
+    ),
+    "撤销承诺": "Withdraw the commitment",
+    "本单位可自愿作出诚信计量自我承诺，承诺在诚信计量公示中列出并计入信用。": (
+        "Your organisation may voluntarily declare a metrology-integrity self-commitment; it is "
+        "shown on the public list and counts in your credit."
+    ),
+    "作出承诺": "Declare the commitment",
     "严重违法失信名单": "Serious-violation list",
     "有列入记录": "Has been listed",
     "列入日期": "Listed on",

@@ -7,6 +7,7 @@ app_name = "supervision"
 urlpatterns = [
     path("v/<str:uuid>/", views.scan, name="scan"),
     path("s/", views.portal, name="portal"),
+    path("s/commitment/", views.self_commitment, name="self_commitment"),
     path("s/filings/new/", views.filing_new, name="filing_new"),
     path("s/filings/<int:pk>/", views.filing_detail, name="filing"),
     path("s/filings/<int:pk>/assign/", views.filing_assign, name="filing_assign"),

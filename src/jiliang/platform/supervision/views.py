@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.core.legal.draw import DrawRefused
-from jiliang.platform.accounts.roles import Role
+from jiliang.platform.accounts.roles import Role, role_of
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.registry.models import Instrument, Organisation, Region
-from jiliang.platform.registry.permissions import can_write, readable
+from jiliang.platform.registry.permissions import can_write, readable, user_organisation_id
 
 from . import credit as credit_svc
 from . import draw_log
@@ -39,6 +39,7 @@ from .forms import (
     NotificationSettingsForm,
     RemovalForm,
     ResultForm,
+    SelfCommitmentForm,
     UnmarkForm,
     VerificationForm,
 )
@@ -64,6 +65,7 @@ from .services import (
     institutions_for,
     risk_list,
     sync_filing,
+    today,
     trend,
 )
 
@@ -82,8 +84,34 @@ def _add_errors(form, errors: dict[str, str]) -> None:
         form.add_error(field if field in form.fields else None, msg)
 
 
+def _own_organisation(user) -> Organisation | None:
+    """The enterprise user's own organisation (None for other roles: no self-commitment section)."""
+    if role_of(user) is not Role.ENTERPRISE:
+        return None
+    org_id = user_organisation_id(user)
+    return Organisation.objects.filter(pk=org_id).select_related("region").first()
+
+
+def _commitment_context(request, bound: dict | None = None) -> dict:
+    """The portal's self-commitment section: the standing commitment or the declaration form."""
+    org = _own_organisation(request.user)
+    if org is None:
+        return {}
+    bound = bound or {}
+    standing = CreditMark.objects.filter(
+        organisation=org, kind=CreditMark.Kind.SELF_COMMITMENT, withdrawn_on__isnull=True
+    ).first()
+    return {
+        "own_org": org,
+        "commitment": standing,
+        "declare_form": bound.get("declare") or SelfCommitmentForm(),
+        "withdraw_form": bound.get("withdraw")
+        or UnmarkForm(initial={"on": today()}, auto_id="withdraw_%s"),
+    }
+
+
 @login_required
-def portal(request):
+def portal(request, bound: dict | None = None):
     """My instruments and filings (enterprise), or the filings in my region (regulator)."""
     qs = _filings(request)
     status = request.GET.get("status", "")
@@ -108,8 +136,51 @@ def portal(request):
             "unread": Notification.objects.filter(
                 recipient=request.user, read_at__isnull=True
             ).count(),
+            **_commitment_context(request, bound),
         },
     )
+
+
+@login_required
+def self_commitment(request):
+    """A business declares (action=declare) or withdraws (action=withdraw) its own
+    self-commitment; through the same credit service as the regulator's marks (audited)."""
+    if request.method != "POST":
+        return redirect("supervision:portal")
+    org = _own_organisation(request.user)
+    if org is None:
+        raise PermissionDenied
+    action = request.POST.get("action")
+    if action == "declare":
+        form = SelfCommitmentForm(request.POST)
+    elif action == "withdraw":
+        form = UnmarkForm(request.POST, auto_id="withdraw_%s")
+    else:
+        raise PermissionDenied
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            if action == "declare":
+                credit_svc.mark(
+                    request.user,
+                    org,
+                    CreditMark.Kind.SELF_COMMITMENT,
+                    today(),
+                    d["text"],
+                )
+                messages.success(request, _("已作出诚信计量自我承诺"))
+            else:
+                # another organisation's mark is not found, as elsewhere for out-of-scope rows
+                m = get_object_or_404(CreditMark, pk=d["mark"], organisation=org)
+                credit_svc.unmark(request.user, m, d["on"], d["reason"])
+                messages.success(request, _("已撤销"))
+            return redirect("supervision:portal")
+        except PermissionError:
+            raise PermissionDenied from None
+        except credit_svc.CreditError as exc:
+            _add_errors(form, exc.errors)
+    # errors: the portal again with the bound form (and its field-named errors)
+    return portal(request, bound={action: form})
 
 
 def _writable_instruments(user):
