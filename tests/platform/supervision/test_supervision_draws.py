@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -210,3 +211,41 @@ def test_draw_committed_before_v2_still_runs_and_verifies_with_v1(client, pools,
     assert leaf["statement"]["algorithm"] == core.ALGORITHM_V1 and leaf["matches"]
     tampered = {**record, "algorithm": core.ALGORITHM_V2}
     assert not core.verify(tampered).ok
+
+
+def test_results_not_public_by_the_deadline_are_flagged(client, pools, sv, settings):
+    """一公开: after ``publish_by`` every selection without a result is flagged, on the public
+    page (both languages) and in the API; recording the results clears the flag."""
+    world = pools
+    pk = _commit(client, world, sv).json()["id"]
+    chosen = sv.api(client, world, "regulator", "post", f"draws/{pk}/run").json()["selections"]
+    assert len(chosen) >= 2
+    d = Draw.objects.get(pk=pk)
+    pub = sv.api(client, world, "regulator", "get", f"draws/{pk}").json()["publication"]
+    assert pub == {
+        "publish_by": d.publish_by.isoformat(),
+        "results_missing": len(chosen),
+        "overdue": False,
+    }  # still within the deadline
+    assert 'id="publication-overdue"' not in client.get(f"/s/draws/{pk}/").content.decode()
+
+    Draw.objects.filter(pk=pk).update(publish_by=dt.date(2020, 1, 1))
+    for s in chosen[:-1]:
+        body = {"item_id": s["item_id"], "object_id": s["object_id"], "outcome": "pass"}
+        r = sv.api(client, world, "regulator", "post", f"draws/{pk}/results", body)
+        assert r.status_code == 201
+    pub = sv.api(client, world, "regulator", "get", f"draws/{pk}").json()["publication"]
+    assert (pub["results_missing"], pub["overdue"]) == (1, True)
+    page = client.get(f"/s/draws/{pk}/").content.decode()  # anonymous
+    assert 'id="publication-overdue"' in page and "1 项检查结果逾期未公开" in page
+    english = client.get(f"/s/draws/{pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 inspection result not published by the deadline" in english
+
+    last = chosen[-1]
+    body = {"item_id": last["item_id"], "object_id": last["object_id"], "outcome": "pass"}
+    assert (
+        sv.api(client, world, "regulator", "post", f"draws/{pk}/results", body).status_code == 201
+    )
+    pub = sv.api(client, world, "regulator", "get", f"draws/{pk}").json()["publication"]
+    assert (pub["results_missing"], pub["overdue"]) == (0, False)
+    assert 'id="publication-overdue"' not in client.get(f"/s/draws/{pk}/").content.decode()

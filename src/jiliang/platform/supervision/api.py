@@ -620,9 +620,14 @@ def list_draws(request):
 @router.get("/draws/{int:pk}")
 def get_draw(request, pk: int):
     """The published draw record (``jiliang draw verify`` input once revealed) with its
-    transparency-log leaves and inclusion proofs under ``ledger``."""
+    transparency-log leaves and inclusion proofs under ``ledger``, and under ``publication``
+    whether every inspection result was public by the deadline."""
     d = get_object_or_404(Draw, pk=pk)
-    return {**draw_svc.published(d), "ledger": draw_log.leaves(d)}
+    return {
+        **draw_svc.published(d),
+        "ledger": draw_log.leaves(d),
+        "publication": draw_svc.publication(d),
+    }
 
 
 @router.post("/draws", response={201: dict})

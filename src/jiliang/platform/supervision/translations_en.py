@@ -385,6 +385,10 @@ EN = {
 }
 
 PLURALS = {
+    "%(n)s 项检查结果逾期未公开": (
+        "%(n)s inspection result not published by the deadline",
+        "%(n)s inspection results not published by the deadline",
+    ),
     "[jiliang] 强制检定提醒（%(n)s 条）": (
         "[jiliang] Compulsory verification reminder (%(n)s)",
         "[jiliang] Compulsory verification reminders (%(n)s)",

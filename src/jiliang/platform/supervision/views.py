@@ -548,7 +548,14 @@ def draw_detail(request, pk: int):
     return render(
         request,
         "supervision/draw.html",
-        {"d": d, "rows": rows, "can": can, "form": form, "leaves": leaves},
+        {
+            "d": d,
+            "rows": rows,
+            "can": can,
+            "form": form,
+            "leaves": leaves,
+            "publication": draw_svc.publication(d, rows),
+        },
     )
 
 
