@@ -21,7 +21,7 @@ from jiliang.core.ledger import (
     verify_inclusion,
 )
 from jiliang.core.ledger.store import TILE_BYTES, State, journal_record, record_hashes
-from jiliang.core.ledger.tree import pack_entries, perfect_root
+from jiliang.core.ledger.tree import mth_recursive, pack_entries
 
 ORIGIN = "example.org/store"
 
@@ -76,9 +76,9 @@ def test_tiles_follow_c2sp(log) -> None:
     tile0 = log.tile(0, 3)
     assert tile0 == b"".join(leaves[768:1024]) and len(tile0) == TILE_BYTES
     # Level 1, hash i: MTH of the i-th full level-0 tile (tlog-tiles §Merkle Tree).
-    assert log.tile(1, 0)[32 * 7 : 32 * 8] == perfect_root(leaves[7 * 256 : 8 * 256])
+    assert log.tile(1, 0)[32 * 7 : 32 * 8] == mth_recursive(entries[7 * 256 : 8 * 256])
     assert log.tile(0, 273, 112) == b"".join(leaves[273 * 256 :])
-    assert log.tile(2, 0, 1) == perfect_root(leaves[:65536])
+    assert log.tile(2, 0, 1) == mth_recursive(entries[:65536])
     with pytest.raises(IndexOutOfRangeError):
         log.tile(0, 273)  # only partial at this size
     with pytest.raises(IndexOutOfRangeError):

@@ -185,21 +185,6 @@ def split_point(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def hash_level(hashes: Sequence[bytes]) -> list[bytes]:
-    """One level up: hash adjacent pairs; an odd last hash is dropped (it is not complete)."""
-    sha = _sha256
-    prefix = NODE_PREFIX
-    return [sha(prefix + hashes[i] + hashes[i + 1]).digest() for i in range(0, len(hashes) - 1, 2)]
-
-
-def perfect_root(hashes: Sequence[bytes]) -> bytes:
-    """Root of a complete subtree whose leaves (len a power of two) are ``hashes``."""
-    level = list(hashes)
-    while len(level) > 1:
-        level = hash_level(level)
-    return level[0]
-
-
 def subtree_cover(start: int, end: int) -> list[tuple[int, int]]:
     """Complete subtrees ``(level, index)`` covering ``D[start:end]``, left to right.
 
