@@ -33,6 +33,15 @@ TEXT_MAX = 1000
 REASON_MAX = 300
 
 
+def _check_reason(reason: str, missing: str, errors: dict[str, str]) -> None:
+    """A stated reason is required (``missing`` says so) and at most :data:`REASON_MAX`
+    characters; a problem goes to ``errors["reason"]``."""
+    if not reason:
+        errors["reason"] = missing
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = _("不得超过 %(n)s 个字符") % {"n": REASON_MAX}
+
+
 class CreditError(ValueError):
     """Refused credit change; ``errors`` maps each offending field to its message."""
 
@@ -177,10 +186,7 @@ def remove_listing(
             errors["removed_on"] = _("列入期限已于 %(day)s 届满，无需移出") % {
                 "day": listing.removal_due.isoformat()
             }
-    if not reason:
-        errors["reason"] = _("请填写移出原因")
-    elif len(reason) > REASON_MAX:
-        errors["reason"] = _("不得超过 %(n)s 个字符") % {"n": REASON_MAX}
+    _check_reason(reason, _("请填写移出原因"), errors)
     if errors:
         raise CreditError(errors)
     event.removed_on, event.removal_reason = removed_on, reason
@@ -281,10 +287,7 @@ def unmark(user, m: s.CreditMark, on: dt.date | None, reason: str) -> s.CreditMa
         errors["on"] = _("撤销日期不得晚于今天")
     elif on < m.since:
         errors["on"] = _("撤销日期不得早于起始日期 %(day)s") % {"day": m.since.isoformat()}
-    if not reason:
-        errors["reason"] = _("请填写撤销原因")
-    elif len(reason) > REASON_MAX:
-        errors["reason"] = _("不得超过 %(n)s 个字符") % {"n": REASON_MAX}
+    _check_reason(reason, _("请填写撤销原因"), errors)
     if errors:
         raise CreditError(errors)
     m.withdrawn_on, m.withdrawal_reason = on, reason
