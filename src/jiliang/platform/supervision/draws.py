@@ -184,18 +184,14 @@ def selections(draw: Draw) -> list[dict]:
     return draw.data.selections or []
 
 
-def publication(draw: Draw, rows: list[dict] | None = None) -> dict:
+def publication(draw: Draw) -> dict:
     """Whether the inspection results are public by the draw's deadline (一公开).
 
     Results are public as soon as they are recorded (the draw page and API need no login), so a
     selection without a result after ``publish_by`` is a result not published in time.
-    ``rows`` may pass the selections already joined with their results (key ``result``).
     """
-    if rows is None:
-        done = set(draw.results.values_list("item_id", "object_id"))
-        missing = sum((s["item_id"], s["object_id"]) not in done for s in selections(draw))
-    else:
-        missing = sum(r["result"] is None for r in rows)
+    done = set(draw.results.values_list("item_id", "object_id"))
+    missing = sum((s["item_id"], s["object_id"]) not in done for s in selections(draw))
     overdue = bool(missing) and draw.publish_by is not None and today() > draw.publish_by
     return {"publish_by": draw.publish_by, "results_missing": missing, "overdue": overdue}
 

@@ -554,7 +554,7 @@ def draw_detail(request, pk: int):
             "can": can,
             "form": form,
             "leaves": leaves,
-            "publication": draw_svc.publication(d, rows),
+            "publication": draw_svc.publication(d),
         },
     )
 
