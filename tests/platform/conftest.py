@@ -8,7 +8,7 @@ Hangzhou.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -40,6 +40,7 @@ class World:
     events: dict
     users: dict
     tokens: dict
+    people: dict = field(default_factory=dict)
 
     def auth(self, role: str) -> dict:
         """Request headers for an API call as ``role`` ('anon': none)."""
@@ -65,8 +66,8 @@ def world(db) -> World:
     for i, (key, kind, region) in enumerate(
         [
             ("nmi", "nmi", "330106"),
-            ("lab_hz", "calibration_lab", "330106"),
-            ("lab_nb", "calibration_lab", "330203"),
+            ("lab_hz", "statutory", "330106"),
+            ("lab_nb", "authorised", "330203"),
             ("ent_hz", "enterprise", "330106"),
             ("ent_nb", "enterprise", "330203"),
             ("amr_zj", "regulator", "330106"),
@@ -154,8 +155,39 @@ def world(db) -> World:
             "enterprise", PASSWORD, "enterprise", organisation=orgs["ent_hz"].code
         ),
     }
+    # The authority the labs' verifications rest on: an authorisation (计量授权) covering the
+    # scales in their area, and a qualified verifier (计量检定员) of their own.
+    people = {}
+    for key, region in [("lab_hz", "330106"), ("lab_nb", "330203")]:
+        m.Scope.objects.create(
+            organisation=orgs[key],
+            kind="statutory" if key == "lab_hz" else "authorisation",
+            quantity="mass",
+            instrument_category="electronic_price_scale",
+            unit=r"\kilogram",
+            range_low=0,
+            range_high=50,
+            valid_from=dt.date(2020, 1, 1),
+            valid_to=dt.date(2030, 12, 31),
+        )
+        person = m.Person.objects.create(
+            name=f"verifier {key}",
+            organisation=orgs[key],
+            user=users["lab"] if key == "lab_hz" else None,
+        )
+        people[key] = person
+        m.Qualification.objects.create(
+            person=person,
+            kind="verifier",
+            number=f"JDY-{region}-1",
+            valid_from=dt.date(2020, 1, 1),
+            valid_to=dt.date(2030, 12, 31),
+        )
+        m.CalibrationEvent.objects.filter(performed_by=orgs[key]).update(
+            performed_by_person=person
+        )
     tokens = {role: ApiToken.issue(user, "test")[1] for role, user in users.items()}
-    return World(regions, orgs, standards, instruments, events, users, tokens)
+    return World(regions, orgs, standards, instruments, events, users, tokens, people)
 
 
 @pytest.fixture

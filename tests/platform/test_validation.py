@@ -48,6 +48,7 @@ def event(world, **override) -> dict:
         "instrument": world.instruments["hz"].lifetime_id,
         "standards_used": [world.standards["lab_hz"].code],
         "performed_by": world.orgs["lab_hz"].code,
+        "performed_by_person": world.people["lab_hz"].pk,
         "performed_on": "2026-03-01",
         "issued_on": "2026-03-02",
         "due_on": "2027-02-28",

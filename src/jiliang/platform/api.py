@@ -19,6 +19,7 @@ from jiliang.platform.certificates.api import router as certificates_router
 from jiliang.platform.ledger.api import router as ledger_router
 from jiliang.platform.registry.api import FieldErrors
 from jiliang.platform.registry.api import router as registry_router
+from jiliang.platform.registry.authority import Denied
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -60,6 +61,16 @@ def field_errors(request, exc: FieldErrors):
         for msg in messages
     ]
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(Denied)
+def denied(request, exc: Denied):
+    """403 naming each field the user may not set, with the reason (the authority model's)."""
+    detail = [
+        {"loc": ["body", name] if name != "__all__" else ["body"], "msg": msg, "type": "denied"}
+        for name, msg in exc.errors.items()
+    ]
+    return api.create_response(request, {"detail": detail}, status=403)
 
 
 api.add_router("/registry", registry_router)

@@ -605,11 +605,11 @@ class _Builder:
                 status="in_use"
                 if status_draw[i] > 0.05
                 else ("suspended" if status_draw[i] > 0.02 else "retired"),
-                compulsory=True,
                 use=cat.use,
                 installed_on=installed,
             )
             inst.compute_si()
+            inst.derive_compulsory()  # bulk_create skips save(), which derives it
             rows.append(inst)
             if len(rows) % BATCH == 0:
                 self._advance(task, BATCH)

@@ -21,6 +21,7 @@ import datetime as dt
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from jiliang.core.legal.rules import RuleBook, RuleError, RuleTable
@@ -246,6 +247,23 @@ class Catalogue:
         except KeyError:
             raise KeyError(f"item_code {code!r} is not in catalogue {self.table.edition}") from None
 
+    def is_compulsory(self, code: str, use: Use | str, on: dt.date | None = None) -> bool:
+        """Is verification of an instrument of item ``code`` used for ``use`` compulsory?
+
+        Decided by the item's regime and compulsory uses alone (no filing parameters needed);
+        codes outside the catalogue and unknown uses are not compulsory.
+        """
+        item = self.items.get(code)
+        if item is None or not item.regime.verification:
+            return False
+        try:
+            use = Use(use)
+        except ValueError:
+            return False
+        if item.compulsory_from and on and on < item.compulsory_from:
+            return False
+        return use in item.compulsory_uses
+
     def verification_codes(self) -> list[str]:
         """Codes of the items subject to compulsory verification (not type approval only)."""
         return sorted(c for c, it in self.items.items() if it.regime.verification)
@@ -280,3 +298,9 @@ class Catalogue:
             if v.matches(params, code):
                 return ResolvedRule(item, v, True, f"compulsory for {use.value}", edition)
         raise ValueError(f"no rule of {code!r} matches parameters {dict(params)}")
+
+
+@lru_cache(maxsize=1)
+def default_catalogue() -> Catalogue:
+    """The shipped catalogue in force today (cached; bureau overrides load through RuleBook)."""
+    return Catalogue.from_rulebook()

@@ -20,7 +20,8 @@ from jiliang.platform.audit.context import acting_as
 from jiliang.platform.audit.models import AuditEntry
 from jiliang.platform.audit.schemas import AuditEntryOut
 
-from .permissions import can_write, readable
+from .authority import authorise, changed_fields, check_facts, may, snapshot
+from .permissions import readable
 from .resources import NATURAL_KEYS, RESOURCES, Resource
 
 router = Router(tags=["registry"])
@@ -150,19 +151,64 @@ def apply_input(obj: models.Model, data: dict[str, Any]) -> dict[str, list[model
     return m2m
 
 
+def _non_finite(obj: models.Model) -> dict[str, list[str]]:
+    """Float fields holding ±Infinity or NaN (JSON ``Infinity``/``NaN`` parse as floats)."""
+    errors: dict[str, list[str]] = {}
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, models.FloatField | models.DecimalField):
+            value = getattr(obj, field.attname)
+            if isinstance(value, float) and (value != value or abs(value) == float("inf")):
+                errors[field.name] = [f"must be a finite number, not {value}"]
+    return errors
+
+
+def _conflicting_fields(obj: models.Model) -> list[str]:
+    """Unique fields (or unique-together sets) of ``obj`` already taken by another record."""
+    model = type(obj)
+    others = model._default_manager.exclude(pk=obj.pk) if obj.pk else model._default_manager.all()
+    sets: list[tuple[str, ...]] = [
+        (f.name,) for f in model._meta.concrete_fields if f.unique and not f.primary_key
+    ]
+    sets += [tuple(u) for u in model._meta.unique_together]
+    sets += [
+        tuple(c.fields)
+        for c in model._meta.constraints
+        if isinstance(c, models.UniqueConstraint) and c.fields and c.condition is None
+    ]
+    taken = []
+    for names in sets:
+        attnames = [model._meta.get_field(n).attname for n in names]
+        lookup = {a: getattr(obj, a) for a in attnames}
+        if None not in lookup.values() and others.filter(**lookup).exists():
+            taken.append("+".join(names))
+    return taken
+
+
 def save_validated(obj: models.Model, m2m: dict[str, list[models.Model]], user, reason: str):
-    """``full_clean`` then save in one transaction, attributed to ``user`` in the audit trail."""
+    """``full_clean`` then save in one transaction, attributed to ``user`` in the audit trail.
+
+    Non-finite floats are a field-named 422 (they would be stored, or break the database);
+    a unique conflict is a 409 naming the field when it can be told, never the SQL error text.
+    """
+    non_finite = _non_finite(obj)
+    if non_finite:
+        raise FieldErrors(non_finite)
     try:
         obj.full_clean()
     except ValidationError as exc:
         raise FieldErrors({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from None
+    check_facts(obj)
     try:
         with transaction.atomic(), acting_as(user, reason):
             obj.save()
             for name, values in m2m.items():
                 getattr(obj, name).set(values)
-    except IntegrityError as exc:
-        raise HttpError(409, f"conflicts with an existing record: {exc}") from None
+    except IntegrityError:
+        # the driver's message names tables, columns and constraints: not for API clients
+        taken = _conflicting_fields(obj)
+        if taken:
+            raise HttpError(409, f"conflicts with an existing record: {', '.join(taken)}") from None
+        raise HttpError(409, "conflicts with an existing or referenced record") from None
 
 
 def _current_user(request: HttpRequest):
@@ -185,7 +231,8 @@ def _register(resource: Resource) -> None:
         Field(None, description="search: " + ", ".join(resource.search)),
     )
     filter_spec["limit"] = (int, Field(50, ge=1, le=MAX_LIMIT))
-    filter_spec["offset"] = (int, Field(0, ge=0))
+    # bounded (10⁹ is beyond any registry): an offset past SQLite's 64-bit integers crashed
+    filter_spec["offset"] = (int, Field(0, ge=0, le=10**9))
     filter_schema = create_model(f"{model.__name__}Filters", __base__=Schema, **filter_spec)
     page_schema = create_model(
         f"{model.__name__}Page",
@@ -237,9 +284,9 @@ def _register(resource: Resource) -> None:
     def create_item(request, payload: in_schema):  # type: ignore[valid-type]
         user = _current_user(request)
         obj = model()
-        m2m = apply_input(obj, payload.dict(exclude_unset=True))
-        if not can_write(user, obj):
-            raise HttpError(403, f"you may not create this {model._meta.verbose_name}")
+        data = payload.dict(exclude_unset=True)
+        m2m = apply_input(obj, data)
+        authorise(user, obj, "create", fields=data, facts=False)
         save_validated(obj, m2m, user, _reason(request))
         return Status(201, serialize(obj, resource))
 
@@ -247,11 +294,18 @@ def _register(resource: Resource) -> None:
     def update_item(request, pk: int, payload: patch_schema):  # type: ignore[valid-type]
         user = _current_user(request)
         obj = get_object(request, pk)
-        if not can_write(user, obj):
+        if not may(user, obj, "update"):
             raise HttpError(403, f"you may not change this {model._meta.verbose_name}")
-        m2m = apply_input(obj, payload.dict(exclude_unset=True))
-        if not can_write(user, obj):  # the change must not move the record out of scope
-            raise HttpError(403, f"you may not move this {model._meta.verbose_name} out of scope")
+        before = snapshot(obj)
+        data = payload.dict(exclude_unset=True)
+        m2m = apply_input(obj, data)
+        changed = changed_fields(before, obj, [f for f in data if f not in m2m])
+        changed |= {
+            f
+            for f, objs in m2m.items()
+            if {o.pk for o in objs} != set(getattr(before, f).values_list("pk", flat=True))
+        }
+        authorise(user, obj, "update", before=before, fields=changed, facts=False)
         save_validated(obj, m2m, user, _reason(request))
         return serialize(obj, resource)
 
@@ -259,8 +313,7 @@ def _register(resource: Resource) -> None:
     def delete_item(request, pk: int):
         user = _current_user(request)
         obj = get_object(request, pk)
-        if not can_write(user, obj):
-            raise HttpError(403, f"you may not delete this {model._meta.verbose_name}")
+        authorise(user, obj, "delete")
         try:
             with transaction.atomic(), acting_as(user, _reason(request)):
                 obj.delete()

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.identifiers import IdentifierError, validate_credit_code, validate_lifetime_id
+from jiliang.core.legal.catalogue import default_catalogue
 
 from .quantities import QUANTITY_CHOICES, SIQuantityModel, si_field
 
@@ -360,7 +361,10 @@ class Instrument(SIQuantityModel):
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default="in_use", db_index=True
     )
-    compulsory = models.BooleanField(_("列入强制管理目录"), default=False, db_index=True)
+    #: derived from the catalogue and the declared use on every save, never entered
+    compulsory = models.BooleanField(
+        _("列入强制管理目录"), default=False, db_index=True, editable=False
+    )
     use = models.CharField(_("用途"), max_length=30, choices=Use.choices, default="other")
     installed_on = models.DateField(_("启用日期"), null=True, blank=True)
 
@@ -383,6 +387,18 @@ class Instrument(SIQuantityModel):
 
     def __str__(self) -> str:
         return f"{self.lifetime_id} {self.name}"
+
+    def derive_compulsory(self) -> None:
+        """Set ``compulsory`` from the catalogue (SAMR 2020 No. 42) and the declared use.
+
+        Verification is compulsory when the category is a catalogue item under verification and
+        the use is one of its compulsory uses (Metrology Law art. 9); nobody asserts it by hand.
+        """
+        self.compulsory = default_catalogue().is_compulsory(self.category, self.use)
+
+    def save(self, *args, **kwargs):
+        self.derive_compulsory()
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

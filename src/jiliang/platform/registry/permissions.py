@@ -110,7 +110,15 @@ def _resolve(obj: models.Model, path: str):
 
 
 def can_write(user, obj: models.Model) -> bool:
-    """May ``user`` create, change or delete ``obj`` (in its current field values)?"""
+    """May ``user`` create ``obj`` (unsaved) or change it (saved), in its current field values?
+
+    Registry models answer from the authority model (:mod:`.authority`); the others from their
+    ownership :class:`Policy`.
+    """
+    from .authority import RULES, may
+
+    if type(obj) in RULES:
+        return may(user, obj, "update" if obj.pk else "create")
     role = role_of(user)
     if role is Role.ADMIN:
         return True

@@ -190,7 +190,6 @@ RESOURCES: tuple[Resource, ...] = (
             "location",
             "region",
             "status",
-            "compulsory",
             "use",
             "installed_on",
         ),

@@ -23,6 +23,7 @@ from jiliang.platform.audit.context import acting_as
 from jiliang.platform.audit.models import AuditEntry
 
 from . import models as m
+from .authority import Denied, authorise, may, settable, snapshot
 from .permissions import can_write, readable
 from .resources import BY_SLUG, NATURAL_KEYS, RESOURCES, Resource
 
@@ -172,7 +173,7 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
             "active": active,
             "q": term,
             "querystring": query.urlencode(),
-            "can_create": request.user.is_authenticated,
+            "can_create": bool(settable(request.user, resource.model)),
         },
     )
 
@@ -256,7 +257,9 @@ class NaturalKeyField(forms.CharField):
         return obj
 
 
-def _form_class(resource: Resource) -> type[forms.ModelForm]:
+def _form_class(resource: Resource, fields: list[str]) -> type[forms.ModelForm]:
+    """A model form with ``fields`` only: the ones the authority model lets this user set."""
+
     def callback(field: models.Field, **kwargs):
         if isinstance(field, models.ForeignKey):
             return NaturalKeyField(
@@ -270,7 +273,7 @@ def _form_class(resource: Resource) -> type[forms.ModelForm]:
 
     fields = [
         f
-        for f in resource.fields
+        for f in fields
         if not isinstance(resource.model._meta.get_field(f), models.ManyToManyField)
     ]
     return forms.modelform_factory(resource.model, fields=fields, formfield_callback=callback)
@@ -278,29 +281,47 @@ def _form_class(resource: Resource) -> type[forms.ModelForm]:
 
 @login_required
 def resource_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
+    """Create or edit a record; the form holds only the fields the user may set, and the save
+    goes through :func:`.authority.authorise` like every other write."""
     resource = _resource(slug)
     obj = None
     if pk is not None:
         obj = get_object_or_404(readable(request.user, resource.model), pk=pk)
-        if not can_write(request.user, obj):
+        if not may(request.user, obj, "update"):
             raise PermissionDenied(_("您无权修改此记录"))
-    form_class = _form_class(resource)
-    form = form_class(request.POST or None, instance=obj)
+    allowed = [f for f in settable(request.user, resource.model, obj) if f in resource.fields]
+    if not allowed:
+        raise PermissionDenied(_("您无权新建此类记录"))
+    posted_forbidden = [f for f in resource.fields if f in request.POST and f not in allowed]
+    if posted_forbidden:
+        raise PermissionDenied(
+            _("您无权设置字段：%(fields)s") % {"fields": ", ".join(posted_forbidden)}
+        )
+    before = snapshot(obj) if obj is not None else None
+    form = _form_class(resource, allowed)(request.POST or None, instance=obj)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         candidate = form.save(commit=False)
-        if not can_write(request.user, candidate):
-            raise PermissionDenied(_("您无权在此范围内保存记录"))
         try:
-            with (
-                transaction.atomic(),
-                acting_as(request.user, request.POST.get("change_reason", "")),
-            ):
-                candidate.save()
-        except IntegrityError as exc:
-            form.add_error(None, str(exc))
+            if before is None:
+                authorise(request.user, candidate, "create", fields=form.changed_data)
+            else:
+                authorise(request.user, candidate, "update", before=before)
+        except Denied as exc:
+            status = 403
+            for name, message in exc.errors.items():
+                form.add_error(name if name in form.fields else None, message)
         else:
-            return redirect("registry:detail", slug=slug, pk=candidate.pk)
-    status = 400 if request.method == "POST" else 200
+            try:
+                with (
+                    transaction.atomic(),
+                    acting_as(request.user, request.POST.get("change_reason", "")),
+                ):
+                    candidate.save()
+            except IntegrityError:
+                form.add_error(None, _("与已有记录冲突（编号或代码重复）"))
+            else:
+                return redirect("registry:detail", slug=slug, pk=candidate.pk)
     return render(
         request,
         "registry/form.html",

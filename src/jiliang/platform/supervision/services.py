@@ -10,7 +10,6 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
@@ -31,7 +30,7 @@ from django.utils import timezone
 
 from jiliang.core.legal import Catalogue, FiledInstrument, schedule
 from jiliang.core.legal import coverage as cov
-from jiliang.core.legal.catalogue import Use
+from jiliang.core.legal.catalogue import Use, default_catalogue
 from jiliang.core.legal.risk import RiskSubject, rank
 from jiliang.platform.accounts.roles import Role
 from jiliang.platform.registry.models import CalibrationEvent, Instrument, Region, Scope
@@ -46,10 +45,9 @@ PARAM_COLUMNS = {"dn_mm": "dn_mm", "g_size": "g_size", "type": "param_type"}
 CHUNK = 5_000
 
 
-@lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
     """The catalogue in force (shipped rule tables; bureau overrides load through RuleBook)."""
-    return Catalogue.from_rulebook()
+    return default_catalogue()
 
 
 def today() -> dt.date:
