@@ -66,7 +66,7 @@ def world(db) -> World:
     for i, (key, kind, region) in enumerate(
         [
             ("nmi", "nmi", "330106"),
-            ("lab_hz", "statutory", "330106"),
+            ("lab_hz", "authorised", "330106"),
             ("lab_nb", "authorised", "330203"),
             ("ent_hz", "enterprise", "330106"),
             ("ent_nb", "enterprise", "330203"),
@@ -161,7 +161,7 @@ def world(db) -> World:
     for key, region in [("lab_hz", "330106"), ("lab_nb", "330203")]:
         m.Scope.objects.create(
             organisation=orgs[key],
-            kind="statutory" if key == "lab_hz" else "authorisation",
+            kind="authorisation",
             quantity="mass",
             instrument_category="electronic_price_scale",
             unit=r"\kilogram",

@@ -136,13 +136,38 @@ def test_out_of_scope_read_is_404(client, world, sv, filed):
     assert r.status_code == 200
 
 
-def test_delete_filing(client, world, sv, filed):
-    r = sv.api(client, world, "enterprise", "delete", f"filings/{filed['nb'].pk}")
-    assert r.status_code == 404
-    r = sv.api(client, world, "regulator", "delete", f"filings/{filed['hz'].pk}")
-    assert r.status_code == 403
-    r = sv.api(client, world, "enterprise", "delete", f"filings/{filed['hz'].pk}")
-    assert r.status_code == 204
+def test_filing_is_withdrawn_with_a_reason_never_deleted(client, world, sv, filed):
+    """Issue 11: an enterprise deleted its own compulsory filing (204). Filings are withdrawn,
+    with a reason the regulator reads, and stay on record."""
+    hz = filed["hz"].pk
+    r = sv.api(client, world, "enterprise", "delete", f"filings/{hz}")
+    assert r.status_code == 405
+    r = sv.api(
+        client,
+        world,
+        "enterprise",
+        "post",
+        f"filings/{filed['nb'].pk}/withdrawal",
+        {"reason": "scrapped"},
+    )
+    assert r.status_code == 404  # not theirs
+    r = sv.api(client, world, "enterprise", "post", f"filings/{hz}/withdrawal", {"reason": " "})
+    assert r.status_code == 422 and "reason" in r.content.decode()
+    r = sv.api(
+        client,
+        world,
+        "enterprise",
+        "post",
+        f"filings/{hz}/withdrawal",
+        {"reason": "scale scrapped after the shop closed"},
+    )
+    assert r.status_code == 200 and r.json()["withdrawn_on"]
+    seen = sv.api(client, world, "regulator", "get", f"filings/{hz}").json()
+    assert seen["withdrawal_reason"] == "scale scrapped after the shop closed"
+    assert Filing.objects.filter(pk=hz).exists()
+    assert not Filing.objects.active().filter(pk=hz).exists()
+    r = sv.api(client, world, "enterprise", "post", f"filings/{hz}/withdrawal", {"reason": "x"})
+    assert r.status_code == 422  # once only
 
 
 def test_new_verification_updates_the_filing(world, sv, filed):

@@ -19,3 +19,9 @@ def supervisor_prefix(user, roles=(Role.REGULATOR,)) -> str | None:
 def reads_region(user) -> str | None:
     """Prefix of the area whose supervision data the user may read (regulators, inspectors)."""
     return supervisor_prefix(user, (Role.REGULATOR, Role.INSPECTOR))
+
+
+def regulates_filing(user, filing) -> bool:
+    """Is ``user`` a regulator (or admin) of the filed instrument's region?"""
+    prefix = supervisor_prefix(user)
+    return prefix is not None and filing.instrument.region.code.startswith(prefix)

@@ -50,3 +50,24 @@ class SupervisionConfig(AppConfig):
             ("event__instrument__region__code",),
         )
         ledger.register_leaf_source(draw_log.logged_leaf_count, draw_log.audit_draws)
+        self._lock_filed_instruments()
+
+    @staticmethod
+    def _lock_filed_instruments() -> None:
+        """A filed instrument's owner no longer changes what decides its compulsory
+        verification (region, use, category, status, owner) nor deletes it: its regulator does."""
+        from jiliang.platform.registry.authority import Lock, Rel, register_lock
+        from jiliang.platform.registry.models import Instrument
+
+        from .services import is_filed
+
+        register_lock(
+            Instrument,
+            Lock(
+                fields=frozenset({"region", "use", "category", "status", "owner"}),
+                applies=is_filed,
+                holders=frozenset({Rel.OWNER}),
+                reason="the instrument is filed for compulsory verification (强检备案): "
+                "ask its regulator to change this",
+            ),
+        )

@@ -16,8 +16,20 @@ from django.utils.translation import gettext_lazy as _
 from jiliang.platform.registry.models import CalibrationEvent, Instrument, Organisation, Region
 
 
+class FilingQuerySet(models.QuerySet):
+    def active(self):
+        """Filings in force: a withdrawn filing (撤销备案) stays on record but counts nowhere."""
+        return self.filter(withdrawn_on__isnull=True)
+
+
 class Filing(models.Model):
-    """Filing (备案) of an instrument under compulsory management by its user."""
+    """Filing (备案) of an instrument under compulsory management by its user.
+
+    Filings are withdrawn (``withdrawn_on`` + ``withdrawal_reason``), never deleted, so the
+    regulator sees every instrument that was once under compulsory verification and why it left.
+    """
+
+    objects = FilingQuerySet.as_manager()
 
     class Status(models.TextChoices):
         OK = "ok", _("有效")
@@ -75,6 +87,8 @@ class Filing(models.Model):
     replace_date = models.DateField(_("轮换日期"), null=True, blank=True)
     status_reason = models.CharField(_("依据"), max_length=300, blank=True)
     status_as_of = models.DateField(_("状态日期"), null=True, blank=True)
+    withdrawn_on = models.DateField(_("撤销日期"), null=True, blank=True, db_index=True)
+    withdrawal_reason = models.CharField(_("撤销原因"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["instrument__lifetime_id"]

@@ -33,8 +33,10 @@ from jiliang.core.legal import coverage as cov
 from jiliang.core.legal.catalogue import Use, default_catalogue
 from jiliang.core.legal.risk import RiskSubject, rank
 from jiliang.platform.accounts.roles import Role
+from jiliang.platform.audit.context import acting_as
 from jiliang.platform.registry.models import CalibrationEvent, Instrument, Region, Scope
 
+from .access import regulates_filing
 from .models import CoverageSnapshot, Filing, Notification
 from .notices import message_fields, send_digest
 
@@ -131,12 +133,18 @@ def apply_schedule(f: Filing, as_of: dt.date) -> Filing:
 
 def verification_state(instrument_id: int) -> dict:
     """First/last verification of an instrument from the registry's verification events."""
-    events = CalibrationEvent.objects.filter(
-        instrument_id=instrument_id,
-        kind=CalibrationEvent.Kind.VERIFICATION,
-        withdrawn=False,
-        conformity__in=["pass", "fail"],
-    ).order_by("performed_on", "id")
+    events = (
+        CalibrationEvent.objects.filter(
+            instrument_id=instrument_id,
+            kind=CalibrationEvent.Kind.VERIFICATION,
+            withdrawn=False,
+            conformity__in=["pass", "fail"],
+        )
+        # an owner never verifies its own instrument (authority model); should such a record
+        # exist from an old import, it closes nothing
+        .exclude(performed_by_id=F("instrument__owner_id"))
+        .order_by("performed_on", "id")
+    )
     first = events.first()
     last = events.last()
     if last is None:
@@ -159,10 +167,39 @@ def sync_filing(f: Filing, as_of: dt.date | None = None) -> Filing:
     return f
 
 
+WITHDRAWAL_REASON_MAX = 300
+
+
+def withdraw(user, f: Filing, reason: str, on: dt.date | None = None) -> Filing:
+    """Withdraw filing ``f`` (撤销备案): by its owner or the regulator of its region, with a
+    reason; audited, never a deletion. PermissionError / ValueError (reason) otherwise."""
+    from jiliang.platform.registry.permissions import can_write
+
+    if not (can_write(user, f) or regulates_filing(user, f)):
+        raise PermissionError("only the owner or the regulator of the region withdraws a filing")
+    if f.withdrawn_on is not None:
+        raise ValueError(f"the filing was withdrawn on {f.withdrawn_on}")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("a withdrawal needs a reason the regulator can read")
+    if len(reason) > WITHDRAWAL_REASON_MAX:
+        raise ValueError(f"at most {WITHDRAWAL_REASON_MAX} characters")
+    f.withdrawn_on = on or today()
+    f.withdrawal_reason = reason
+    with transaction.atomic(), acting_as(user, reason):
+        f.save(update_fields=["withdrawn_on", "withdrawal_reason"])
+    return f
+
+
+def is_filed(instrument) -> bool:
+    """Is ``instrument`` under a filing in force? (locks its region, use and status)"""
+    return Filing.objects.active().filter(instrument_id=instrument.pk).exists()
+
+
 def refresh_schedules(qs=None, as_of: dt.date | None = None) -> int:
     """Recompute the schedule cache of many filings (bulk update, no audit: a derived cache)."""
     as_of = as_of or today()
-    qs = (qs if qs is not None else Filing.objects.all()).order_by("pk")
+    qs = (qs if qs is not None else Filing.objects.active()).order_by("pk")
     n = 0
     batch = []
     for f in qs.iterator(chunk_size=CHUNK):
@@ -226,7 +263,7 @@ def sweep(as_of: dt.date | None = None, grace: int | None = None) -> SweepReport
     as_of = as_of or today()
     grace = grace_days() if grace is None else grace
     refreshed = refresh_schedules(as_of=as_of)
-    flagged = Filing.objects.filter(
+    flagged = Filing.objects.active().filter(
         status__in=["due_soon", "overdue", "must_replace"]
     ).select_related("instrument__owner", "instrument__region")
     members = _members(flagged.values_list("instrument__owner_id", flat=True).distinct())
@@ -394,7 +431,7 @@ def _coverage_rows(
     integers per filing, the state worked out in SQL (no dates or strings cross to Python)."""
     if region_ids == []:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    qs = Filing.objects.order_by()  # no ORDER BY: rows are aggregated, not listed
+    qs = Filing.objects.active().order_by()  # no ORDER BY: rows are aggregated, not listed
     if region_ids is not None:
         qs = qs.filter(instrument__region_id__in=region_ids)
     key = ExpressionWrapper(
@@ -552,7 +589,7 @@ def risk_list(prefix: str | None, as_of: dt.date | None = None, limit: int = 50)
     """Instruments ranked by :func:`jiliang.core.legal.risk.rank` (overdue, failures…)."""
     as_of = as_of or today()
     since = as_of - dt.timedelta(days=3 * 365)
-    qs = Filing.objects.select_related("instrument__owner")
+    qs = Filing.objects.active().select_related("instrument__owner")
     if prefix:
         qs = qs.filter(instrument__region__code__startswith=prefix)
     qs = qs.annotate(

@@ -22,7 +22,7 @@ from jiliang.platform.audit.context import acting_as
 from jiliang.platform.registry.models import CalibrationEvent, Organisation, Person
 from jiliang.platform.registry.permissions import user_organisation_id
 
-from .access import supervisor_prefix
+from .access import regulates_filing, supervisor_prefix
 from .models import Filing, VerificationRecord
 from .services import apply_schedule, institutions_for, today
 
@@ -44,8 +44,7 @@ class PortalError(ValueError):
 
 
 def _regulates(user, f: Filing) -> bool:
-    prefix = supervisor_prefix(user)
-    return prefix is not None and f.instrument.region.code.startswith(prefix)
+    return regulates_filing(user, f)
 
 
 def institution_of(user) -> int | None:
@@ -59,7 +58,7 @@ def assigned_filings(user, state: str | None = None):
     Institution staff: those assigned to their institution; regulators: those in their region;
     admins: all; anyone else: none.
     """
-    qs = Filing.objects.filter(assigned_to__isnull=False).select_related(
+    qs = Filing.objects.active().filter(assigned_to__isnull=False).select_related(
         "instrument__owner", "instrument__region", "assigned_to"
     )
     org = institution_of(user)
