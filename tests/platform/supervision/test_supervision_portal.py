@@ -250,14 +250,17 @@ def test_who_may_record(client, world, sv, assigned, overdue):
     client.login(username="lab_nb", password=PASSWORD)
     assert client.get(f"/s/filings/{assigned.pk}/verify/").status_code == 404
     assert not VerificationRecord.objects.exists()
-    # the region's regulator may record on the institution's behalf
-    assert _record(client, world, sv, "regulator", assigned, **body).status_code == 201
-    assert VerificationRecord.objects.get().event.performed_by == world.orgs["lab_hz"]
+    # the regulator assigns and supervises but never asserts a result on the institution's behalf
+    assert _record(client, world, sv, "regulator", assigned, **body).status_code == 403
+    assert _record(client, world, sv, "lab", assigned, **body).status_code == 201
+    event = VerificationRecord.objects.get().event
+    assert event.performed_by == world.orgs["lab_hz"]
+    assert event.performed_by_person == world.people["lab_hz"]  # the qualified verifier
 
 
-def test_regulator_must_assign_before_recording(client, world, sv, overdue):
+def test_regulator_never_records_a_verification(client, world, sv, overdue):
     r = _record(client, world, sv, "regulator", overdue, certificate_no="C3", seal_no="S3")
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "assigned_to"]
+    assert r.status_code == 403 and "assigned institution" in r.json()["detail"]
 
 
 def test_pages_assign_and_record(client, world, sv, overdue):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.platform.accounts.roles import Role, role_of
 from jiliang.platform.audit.context import acting_as
+from jiliang.platform.registry.authority import Denied, check_facts
 from jiliang.platform.registry.models import CalibrationEvent, Organisation, Person
 from jiliang.platform.registry.permissions import user_organisation_id
 
@@ -82,10 +83,11 @@ def can_assign(user, f: Filing) -> bool:
 
 
 def can_record(user, f: Filing) -> bool:
-    """Staff of the assigned institution, or a regulator of the region, record results (a
-    regulator on an unassigned filing is then told to assign it first, naming the field)."""
+    """Only staff of the assigned institution record results: a verification (检定) is asserted
+    by the authorised institution through its qualified verifier, never on its behalf (the
+    regulator assigns and supervises; the authority model, issue 11)."""
     org = institution_of(user)
-    return (org is not None and org == f.assigned_to_id) or _regulates(user, f)
+    return org is not None and org == f.assigned_to_id
 
 
 def assign(user, f: Filing, institution: Organisation | None, reason: str = "") -> Filing:
@@ -193,7 +195,7 @@ def record_verification(
     schedule (next due date, fixed-life replacement, or must-replace after a failure).
     """
     if not can_record(user, f):
-        raise PermissionError("only the assigned institution or the region's regulator records")
+        raise PermissionError("only the assigned institution's staff record a verification")
     return store_verification(
         f, performed_on, result, certificate_no, notice_no, seal_no, user=user, reason=reason
     )
@@ -217,20 +219,26 @@ def store_verification(
     inst = f.instrument
     authenticated = user is not None and user.is_authenticated
     person = Person.objects.filter(user=user).first() if authenticated else None
+    event = CalibrationEvent(
+        certificate_no=number,
+        kind=CalibrationEvent.Kind.VERIFICATION,
+        instrument=inst,
+        performed_by=f.assigned_to,
+        performed_by_person=person,
+        performed_on=performed_on,
+        issued_on=performed_on,
+        due_on=_valid_until(f, performed_on, result),
+        unit=inst.unit,
+        conformity=result,
+    )
+    if authenticated:  # the demo, acting as the system, builds its history without people
+        try:
+            check_facts(event)  # authorised on that date, by a qualified verifier of its own
+        except Denied as exc:
+            raise PermissionError("; ".join(exc.errors.values())) from None
     try:
         with transaction.atomic(), acting_as(user, reason):
-            event = CalibrationEvent.objects.create(
-                certificate_no=number,
-                kind=CalibrationEvent.Kind.VERIFICATION,
-                instrument=inst,
-                performed_by=f.assigned_to,
-                performed_by_person=person,
-                performed_on=performed_on,
-                issued_on=performed_on,
-                due_on=_valid_until(f, performed_on, result),
-                unit=inst.unit,
-                conformity=result,
-            )
+            event.save()
             record = VerificationRecord.objects.create(
                 event=event, seal_no=seal_no.strip(), recorded_by=user if authenticated else None
             )
