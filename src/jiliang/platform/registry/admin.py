@@ -1,19 +1,63 @@
-"""Admin for every registry model (superusers and staff)."""
+"""Admin for every registry model.
+
+Staff may browse; only the platform operator (superuser, relation ``admin`` of the authority
+model) writes, and even then every save passes the authority model's fact checks, so the admin
+is no side door (a verification by an unauthorised institution is refused here too).
+"""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from jiliang.platform.accounts.roles import Role, role_of
 
 from . import models as m
+from .authority import Denied, check_facts
 from .resources import RESOURCES
+
+
+class AuthorityAdmin(admin.ModelAdmin):
+    """Writes for the operator only; saves checked against the measurement system's facts."""
+
+    def _operator(self, request) -> bool:
+        return role_of(request.user) is Role.ADMIN
+
+    def has_add_permission(self, request, *args) -> bool:
+        return self._operator(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._operator(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._operator(request) and super().has_delete_permission(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class Checked(form):
+            def _post_clean(self):
+                super()._post_clean()
+                try:
+                    check_facts(self.instance)
+                except Denied as exc:
+                    for name, message in exc.errors.items():
+                        field = name if name in self.fields else None
+                        self.add_error(field, ValidationError(message))
+
+        return Checked
 
 
 class ScopeInline(admin.TabularInline):
     model = m.Scope
     extra = 0
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return role_of(request.user) is Role.ADMIN
 
-class QualificationInline(admin.TabularInline):
+    has_change_permission = has_delete_permission = has_add_permission
+
+
+class QualificationInline(ScopeInline):
     model = m.Qualification
-    extra = 0
 
 
 def _admin_for(resource) -> type[admin.ModelAdmin]:
@@ -43,7 +87,7 @@ def _admin_for(resource) -> type[admin.ModelAdmin]:
     if model is m.CalibrationEvent:
         attrs["filter_horizontal"] = []
         attrs["raw_id_fields"] = [*fks, "standards_used", "reference_materials_used"]
-    return type(f"{model.__name__}Admin", (admin.ModelAdmin,), attrs)
+    return type(f"{model.__name__}Admin", (AuthorityAdmin,), attrs)
 
 
 for _resource in RESOURCES:

@@ -342,9 +342,16 @@ def _standard_level(obj: m.MeasurementStandard) -> dict[str, str]:
     top = {m.MeasurementStandard.Level.PRIMARY, m.MeasurementStandard.Level.NATIONAL}
     if obj.level in top and owner.kind != m.Organisation.Kind.NMI:
         return {"level": "primary and national standards (计量基准/国家计量标准) are an NMI's"}
-    public_kinds = {m.Organisation.Kind.NMI, m.Organisation.Kind.STATUTORY}
+    # Metrology Law art. 20: statutory institutions, or units the regulator authorised, hold them
+    public_kinds = {
+        m.Organisation.Kind.NMI,
+        m.Organisation.Kind.STATUTORY,
+        m.Organisation.Kind.AUTHORISED,
+    }
     if obj.level == m.MeasurementStandard.Level.PUBLIC and owner.kind not in public_kinds:
-        return {"level": "public standards (社会公用计量标准) are held by statutory institutions"}
+        return {
+            "level": "public standards (社会公用计量标准) are held by statutory/authorised bodies"
+        }
     return {}
 
 
