@@ -26,6 +26,12 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _pki_auto_enrol(settings):
+    """Test settings: labs sign under a throw-away test CA (production: operator enrolment)."""
+    settings.JILIANG_PKI_AUTO_ENROL = True
+
+
 def credit(region: str, n: int) -> str:
     body = f"91{region}{n:09d}"
     return body + credit_code_check(body)
@@ -155,21 +161,22 @@ def world(db) -> World:
             "enterprise", PASSWORD, "enterprise", organisation=orgs["ent_hz"].code
         ),
     }
-    # The authority the labs' verifications rest on: an authorisation (计量授权) covering the
-    # scales in their area, and a qualified verifier (计量检定员) of their own.
+    # The authority lab_hz's verifications rest on: an authorisation (计量授权) covering the
+    # scales in its area. lab_nb has none (the traceability tests rely on its broken chain).
+    m.Scope.objects.create(
+        organisation=orgs["lab_hz"],
+        kind="authorisation",
+        quantity="mass",
+        instrument_category="electronic_price_scale",
+        unit=r"\kilogram",
+        range_low=0,
+        range_high=50,
+        valid_from=dt.date(2020, 1, 1),
+        valid_to=dt.date(2030, 12, 31),
+    )
+    # each lab has a qualified verifier (计量检定员) of its own
     people = {}
     for key, region in [("lab_hz", "330106"), ("lab_nb", "330203")]:
-        m.Scope.objects.create(
-            organisation=orgs[key],
-            kind="authorisation",
-            quantity="mass",
-            instrument_category="electronic_price_scale",
-            unit=r"\kilogram",
-            range_low=0,
-            range_high=50,
-            valid_from=dt.date(2020, 1, 1),
-            valid_to=dt.date(2030, 12, 31),
-        )
         person = m.Person.objects.create(
             name=f"verifier {key}",
             organisation=orgs[key],

@@ -54,6 +54,9 @@ def _provider(code: str) -> m.Organisation:
     provider = m.Organisation.objects.filter(code=code).first()
     if provider is None:
         raise KCDBImportError(f"provider: no organisation with code {code!r}")
+    if provider.kind != m.Organisation.Kind.NMI:
+        # the KCDB publishes CMCs of national metrology institutes (and designated institutes)
+        raise KCDBImportError(f"provider: {provider.name} is not a national metrology institute")
     return provider
 
 

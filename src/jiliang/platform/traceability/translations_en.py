@@ -40,4 +40,5 @@ EN = {
     "问题": "Issues",
     "KCDB 机构代码 (nmiCode)": "KCDB institute code (nmiCode)",
     "文件含多个机构的 CMC 时必填，例如 NIM": "Required when the file holds CMCs of several institutes, e.g. NIM",
+    "仅平台运维人员可导入 KCDB": "Only the platform operator imports the KCDB",
 }
