@@ -191,6 +191,10 @@ EN = {
     "您无权修改此记录": "You may not change this record",
     "您无权在此范围内保存记录": "You may not save a record in this scope",
     "您无权新建此类记录": "You may not create records of this kind",
+    "内部校准：由器具使用单位自行完成，不是检定，不计入强制检定，也不关闭强检备案。": (
+        "Internal calibration: done by the instrument's owner itself. It is not a verification, "
+        "counts in no compulsory-verification figure and closes no filing."
+    ),
     "您无权设置字段：%(fields)s": "You may not set these fields: %(fields)s",
     "与已有记录冲突（编号或代码重复）": "Conflicts with an existing record (duplicate number or code)",
     "简体中文": "简体中文",

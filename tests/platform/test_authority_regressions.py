@@ -97,7 +97,11 @@ def test_internal_calibration_of_non_compulsory_instrument_is_allowed_and_closes
         "issued_on": "2026-11-01",
         "unit": r"\kilogram",
     }
-    assert api(client, world, "enterprise", "post", "calibrations", body).status_code == 201
+    r = api(client, world, "enterprise", "post", "calibrations", body)
+    assert r.status_code == 201
+    client.force_login(world.users["enterprise"])
+    page = client.get(f"/r/calibrations/{r.json()['id']}/").content.decode()
+    assert 'id="internal-calibration"' in page  # shown as such, never as a verification
     # the same on the compulsory (filed) instrument is refused: it is verified, not self-calibrated
     body |= {"certificate_no": "INT-2", "instrument": world.instruments["hz"].lifetime_id}
     assert "instrument" in denied_fields(

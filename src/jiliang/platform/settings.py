@@ -10,10 +10,12 @@
 | ``JILIANG_SECURE`` | ``1`` behind HTTPS: secure cookies, HSTS, SSL redirect | off |
 | ``JILIANG_EMAIL_URL`` | ``smtp://user:pass@host:port`` | file backend (outbox) |
 | ``JILIANG_PUBLIC_URL`` | base URL printed on labels and certificates | ``http://127.0.0.1:8000`` |
+| ``JILIANG_PKI_AUTO_ENROL`` | ``1`` (demo, tests): enrol labs under a throw-away test CA | off |
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -70,6 +72,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # failed-login lockout (username + IP) and its attempt/failure logs, in the admin
+    "axes",
+    # /api/docs served from ninja's own static files: no CDN, no inline script (strict CSP)
+    "ninja",
     "jiliang.platform.accounts",
     "jiliang.platform.audit",
     "jiliang.platform.registry",
@@ -90,7 +96,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "jiliang.platform.accounts.headers.ContentSecurityPolicyMiddleware",
     "jiliang.platform.audit.middleware.AuditContextMiddleware",
+    # last, as django-axes requires: turns a locked-out login into the lockout page (429)
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jiliang.platform.urls"
@@ -144,6 +153,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# the lockout check first (it refuses a locked-out username+IP before any password is hashed),
+# then the ordinary user/password backend
+AUTHENTICATION_BACKENDS = [
+    "jiliang.platform.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes: 5 failures of one username from one IP lock that pair out for 30 minutes; each
+# failure is kept in axes' AccessFailureLog (admin), the lockout count in AccessAttempt.
+AXES_FAILURE_LIMIT = int(os.environ.get("JILIANG_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=float(os.environ.get("JILIANG_LOGIN_COOLOFF_MINUTES", 30))
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "jiliang.platform.accounts.backends.lockout_response"
+# the client address is REMOTE_ADDR only: X-Forwarded-For is whatever the client sends, and
+# trusting it would let one client rotate "addresses" past the lockout
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -184,6 +213,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"  # sent on top-level links, not on cross-site sub-requests
+CSRF_COOKIE_SAMESITE = "Lax"
+# Cross-Origin-Opener-Policy (SecurityMiddleware): no cross-origin window keeps a handle on ours
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = [f"{urlparse(PUBLIC_URL).scheme}://{urlparse(PUBLIC_URL).netloc}"] + [
     o for o in os.environ.get("JILIANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
@@ -215,6 +248,9 @@ JILIANG_LEDGER_AUTO_SYNC = _env_flag("JILIANG_LEDGER_AUTO_SYNC", default=True)
 
 # Laboratory signing keys/certificates and trust anchors for digital calibration certificates.
 JILIANG_PKI_DIR = Path(os.environ.get("JILIANG_PKI_DIR", DATA_DIR / "pki"))
+# Demo and tests only: enrol a lab under a throw-away test CA on its first signature. Off in
+# production, where an operator enrols every lab (`jiliang pki`, docs/security.md).
+JILIANG_PKI_AUTO_ENROL = _env_flag("JILIANG_PKI_AUTO_ENROL", default=False)
 
 # Limits on one budget evaluation requested over the web (jiliang.core.uncertainty).
 JILIANG_BUDGET_MAX_TRIALS = int(os.environ.get("JILIANG_BUDGET_MAX_TRIALS", 2_000_000))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import Profile
@@ -55,6 +57,12 @@ def create_user(
         raise UserSetupError(f"organisation: required for role {role_enum.value}")
     if role_enum in (Role.REGULATOR, Role.INSPECTOR) and reg is None and org is None:
         raise UserSetupError(f"region: required for role {role_enum.value}")
+    try:
+        # AUTH_PASSWORD_VALIDATORS (length, common, numeric, similarity to the user's names):
+        # the same rules as the admin and password-change forms, for the CLI and the demo too
+        validate_password(password, user=User(username=username, email=email))
+    except ValidationError as exc:
+        raise UserSetupError("password: " + " ".join(exc.messages)) from None
     is_admin = role_enum is Role.ADMIN
     user = User.objects.create_user(
         username, email=email, password=password, is_staff=is_admin, is_superuser=is_admin

@@ -618,6 +618,16 @@ class CalibrationEvent(SIQuantityModel):
         return self.certificate_no
 
     @property
+    def is_internal(self) -> bool:
+        """An internal calibration (内部校准): the owner calibrated its own instrument. It is never
+        a verification and counts in no compulsory-verification figure."""
+        return bool(
+            self.instrument_id
+            and self.instrument.owner_id == self.performed_by_id
+            and self.kind == self.Kind.CALIBRATION
+        )
+
+    @property
     def item(self) -> Instrument | MeasurementStandard | ReferenceMaterial | None:
         return self.instrument or self.standard or self.reference_material
 

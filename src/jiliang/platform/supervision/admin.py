@@ -20,11 +20,35 @@ class ComplaintAdmin(admin.ModelAdmin):
 
 @admin.register(m.Draw)
 class DrawAdmin(admin.ModelAdmin):
+    """The draw's lifecycle is the regulator's (commit → run → reveal): read-only here, and no
+    selections digest before the reveal (draws.may_see_selections)."""
+
     list_display = ["title", "region", "stage", "created_at"]
-    readonly_fields = ["seed_hex", "commitment", "pools_sha256"]
+    readonly_fields = [
+        "stage",
+        "seed_hex",
+        "commitment",
+        "pools_sha256",
+        "n_objects",
+        "n_selected",
+        "drawn_at",
+        "revealed_at",
+        "commitment_leaf",
+        "reveal_leaf",
+    ]
+    exclude = ["selections_sha256"]
 
 
-admin.site.register(m.DrawResult)
+@admin.register(m.DrawResult)
+class DrawResultAdmin(admin.ModelAdmin):
+    """Results of revealed draws only: before the reveal they name the drawn objects."""
+
+    list_display = ["draw", "item_id", "object_id", "outcome", "recorded_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(draw__stage=m.Draw.Stage.REVEALED)
+
+
 admin.site.register(m.PrepackagedInspection)
 admin.site.register(m.CreditEvent)
 admin.site.register(m.Notification)

@@ -15,10 +15,11 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, FiniteFloat
 
 from jiliang.core.legal.draw import DrawRefused
 from jiliang.platform.audit.context import acting_as
+from jiliang.platform.params import Limit, Offset, QueryDate, SaneDate
 from jiliang.platform.registry.api import FieldErrors, _current_user, _reason
 from jiliang.platform.registry.models import Instrument, Organisation, Region
 from jiliang.platform.registry.permissions import can_write, readable
@@ -43,7 +44,7 @@ from .models import (
 )
 from .notices import settings_of
 from .public import public_status
-from .services import check_filing, clean_params, coverage, risk_list, sync_filing
+from .services import check_filing, clean_params, coverage, risk_list, sync_filing, withdraw
 
 router = Router(tags=["supervision"])
 
@@ -81,6 +82,8 @@ class FilingOut(Schema):
     status_reason: str
     assigned_to: str | None = Field(None, description="credit code of the assigned institution")
     assigned_on: dt.date | None = None
+    withdrawn_on: dt.date | None = Field(None, description="撤销备案日期; null while in force")
+    withdrawal_reason: str = ""
 
 
 def filing_out(f: Filing) -> dict:
@@ -104,6 +107,8 @@ def filing_out(f: Filing) -> dict:
         "status_reason": f.status_reason,
         "assigned_to": f.assigned_to.code if f.assigned_to_id else None,
         "assigned_on": f.assigned_on,
+        "withdrawn_on": f.withdrawn_on,
+        "withdrawal_reason": f.withdrawal_reason,
     }
 
 
@@ -123,8 +128,8 @@ def list_filings(
     request,
     status: str | None = None,
     item_code: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ):
     qs = _filings(request)
     if status:
@@ -167,15 +172,26 @@ def post_filing(request, payload: FilingIn):
     return Status(201, filing_out(create_filing(_current_user(request), payload, _reason(request))))
 
 
-@router.delete("/filings/{int:pk}", response={204: None})
-def delete_filing(request, pk: int):
+class WithdrawalIn(Schema):
+    reason: str = Field(..., description="why the instrument leaves compulsory verification")
+
+
+@router.post("/filings/{int:pk}/withdrawal", response=FilingOut)
+def withdraw_filing(request, pk: int, payload: WithdrawalIn):
+    """Withdraw a filing (撤销备案) with a reason the regulator sees; filings are never deleted.
+
+    The owner or the regulator of the instrument's region may withdraw; the filing then counts
+    in no coverage, schedule, draw or credit figure but stays listed with its reason.
+    """
     user = _current_user(request)
     f = get_object_or_404(_filings(request), pk=pk)
-    if not can_write(user, f):
-        raise HttpError(403, "you may not withdraw this filing")
-    with transaction.atomic(), acting_as(user, _reason(request)):
-        f.delete()
-    return Status(204, None)
+    try:
+        withdraw(user, f, payload.reason)
+    except PermissionError as exc:
+        raise HttpError(403, str(exc)) from None
+    except ValueError as exc:
+        raise FieldErrors({"reason": [str(exc)]}) from None
+    return filing_out(f)
 
 
 @router.post("/filings/import", response={200: dict, 422: dict})
@@ -195,7 +211,7 @@ def import_file(request, file: File[UploadedFile], accept_partial: Form[bool] = 
 
 
 @router.get("/assigned", response=Page)
-def list_assigned(request, state: str | None = None, limit: int = 50, offset: int = 0):
+def list_assigned(request, state: str | None = None, limit: Limit = 50, offset: Offset = 0):
     """Verifications assigned to my institution (regulators: in my region); state due, overdue
     or done."""
     user = _current_user(request)
@@ -235,7 +251,7 @@ def assign_filing(request, pk: int, payload: AssignIn):
 
 
 class VerificationIn(Schema):
-    performed_on: dt.date
+    performed_on: SaneDate
     result: str = Field(..., description="pass or fail")
     certificate_no: str = Field("", description="检定证书编号 (pass)")
     notice_no: str = Field("", description="不合格通知书编号 (fail)")
@@ -387,7 +403,7 @@ def _shares(groups) -> list[dict]:
 
 
 @router.get("/coverage")
-def get_coverage(request, region: str | None = None, as_of: dt.date | None = None):
+def get_coverage(request, region: str | None = None, as_of: QueryDate | None = None):
     """Verified-on-time share by region, item, use and owner; capability coverage by region."""
     report = coverage(_region_prefix(request, region), as_of)
     return {
@@ -404,7 +420,7 @@ def get_coverage(request, region: str | None = None, as_of: dt.date | None = Non
 
 
 @router.get("/risk")
-def get_risk(request, region: str | None = None, limit: int = 50):
+def get_risk(request, region: str | None = None, limit: Limit = 50):
     rows = risk_list(_region_prefix(request, region), limit=max(1, min(limit, 500)))
     return [
         {
@@ -443,7 +459,7 @@ def get_credit(request, code: str):
 class CreditEventIn(Schema):
     organisation: str
     kind: str
-    on: dt.date
+    on: SaneDate
     detail: str = ""
 
 
@@ -472,7 +488,7 @@ def post_credit_event(request, payload: CreditEventIn):
 
 
 class RemovalIn(Schema):
-    removed_on: dt.date
+    removed_on: SaneDate
     reason: str
 
 
@@ -526,7 +542,7 @@ def list_commitments(request, kind: str | None = None, region: str | None = None
 class MarkIn(Schema):
     organisation: str
     kind: str = Field(..., description="self_commitment or demonstration")
-    since: dt.date
+    since: SaneDate
     text: str = ""
 
 
@@ -546,7 +562,7 @@ def post_commitment(request, payload: MarkIn):
 
 
 class WithdrawIn(Schema):
-    on: dt.date
+    on: SaneDate
     reason: str
 
 
@@ -576,7 +592,7 @@ def get_public(request, uuid: str):
 
 class DrawItemIn(Schema):
     id: str
-    ratio: float = 0.0
+    ratio: FiniteFloat = 0.0
 
 
 class DrawIn(Schema):
@@ -590,10 +606,9 @@ class DrawIn(Schema):
 
 def _writable_draw(request, pk: int) -> Draw:
     user = _current_user(request)
-    d = get_object_or_404(Draw, pk=pk)
-    prefix = supervisor_prefix(user)
-    if prefix is None or not d.region.code.startswith(prefix):
-        raise HttpError(403, "only the region's regulator runs this draw")
+    d = get_object_or_404(Draw.objects.select_related("region"), pk=pk)
+    if not draw_svc.may_operate(user, d):
+        raise HttpError(403, "only the regulator who committed this draw runs it")
     return d
 
 
@@ -622,9 +637,10 @@ def get_draw(request, pk: int):
     """The published draw record (``jiliang draw verify`` input once revealed) with its
     transparency-log leaves and inclusion proofs under ``ledger``, and under ``publication``
     whether every inspection result was public by the deadline."""
-    d = get_object_or_404(Draw, pk=pk)
+    d = get_object_or_404(Draw.objects.select_related("region"), pk=pk)
+    # before the reveal only the draw's operator sees the selections (draws.may_see_selections)
     return {
-        **draw_svc.published(d),
+        **draw_svc.published(d, _current_user(request)),
         "ledger": draw_log.leaves(d),
         "publication": draw_svc.publication(d),
     }
@@ -666,7 +682,7 @@ def run_draw(request, pk: int):
         raise HttpError(409, str(exc)) from None
     except draw_svc.DrawError as exc:
         raise HttpError(409, str(exc)) from None
-    return draw_svc.published(d)
+    return draw_svc.published(d, operator=True)
 
 
 @router.post("/draws/{int:pk}/reveal")
@@ -677,7 +693,7 @@ def reveal_draw(request, pk: int):
             draw_svc.reveal(d)
     except draw_svc.DrawError as exc:
         raise HttpError(409, str(exc)) from None
-    return draw_svc.published(d)
+    return draw_svc.published(d, operator=True)
 
 
 class ResultIn(Schema):
@@ -711,13 +727,13 @@ def post_result(request, pk: int, payload: ResultIn):
 class InspectionIn(Schema):
     organisation: str
     product: str
-    nominal: float
+    nominal: FiniteFloat
     kind: str
-    lot_size: int
-    units: list[float]
-    inspected_on: dt.date
+    lot_size: int = Field(..., le=10**9)
+    units: list[FiniteFloat] = Field(..., max_length=100_000)
+    inspected_on: SaneDate
     gross: bool = False
-    tare: float | None = None
+    tare: FiniteFloat | None = None
     edition: str | None = None
 
 

@@ -71,8 +71,10 @@ def events_for(org_codes: list[str]) -> dict[str, list[CreditEvent]]:
     ):
         day = (due or rep or today() - dt.timedelta(days=1)) + dt.timedelta(days=1)
         out[code].append(CreditEvent(f"O{pk}", code, "overdue_instrument", min(day, today()), lid))
+    # only results of revealed draws: before the reveal who was drawn is the operator's secret
+    # (draws.may_see_selections), and a credit event or grade change would give it away
     for pk, code, outcome, at in s.DrawResult.objects.filter(
-        object_id__in=org_codes, outcome__in=["pass", "fail"]
+        object_id__in=org_codes, outcome__in=["pass", "fail"], draw__stage="revealed"
     ).values_list("pk", "object_id", "outcome", "recorded_at"):
         kind = "spot_check_fail" if outcome == "fail" else "spot_check_pass"
         out[code].append(CreditEvent(f"D{pk}", code, kind, at.date(), f"draw result {pk}"))

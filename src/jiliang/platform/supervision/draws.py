@@ -19,6 +19,7 @@ from jiliang.core.legal import draw as core
 from jiliang.platform.registry.models import Organisation, Person, Region
 
 from . import draw_log
+from .access import supervisor_prefix
 from .credit import grades_for
 from .models import Draw, DrawData, Filing
 from .services import area, catalogue, today
@@ -44,7 +45,7 @@ def _held_items(prefix: str, codes: list[str]) -> dict[str, set[str]]:
     regions or organisations — and the owners' credit codes joined to the grouped rows.
     """
     in_sql, after = area(prefix)
-    qs = Filing.objects.order_by().filter(item_code__in=codes)
+    qs = Filing.objects.active().order_by().filter(item_code__in=codes)
     if in_sql is not None:
         qs = qs.filter(instrument__region_id__in=in_sql)
     fields = ["instrument__owner_id", "item_code"]
@@ -184,6 +185,34 @@ def selections(draw: Draw) -> list[dict]:
     return draw.data.selections or []
 
 
+def may_operate(user, draw: Draw) -> bool:
+    """Whether ``user`` runs ``draw``: records results, reveals the seed, sees the selections.
+
+    The regulator who committed the draw (``created_by``) and nobody else; a draw committed
+    without a user (CLI, demo) falls to the regulators of its region.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    prefix = supervisor_prefix(user)
+    if prefix is None or not draw.region.code.startswith(prefix):
+        return False
+    return draw.created_by_id is None or draw.created_by_id == user.pk
+
+
+def may_see_selections(user, draw: Draw) -> bool:
+    """Whether ``user`` may see who and what was drawn: everyone once the seed is revealed,
+    before that only the draw's operator (:func:`may_operate`).
+
+    Before the reveal the drawn enterprises must not learn of the inspection, and nobody may
+    check the selections' SHA-256 against guessed selections (small pools are enumerable), so
+    the selections, their digest and the results recorded against them stay private; the
+    commitment, the frozen pools and their digest are public from the start.
+    """
+    # the seed as well as the stage: selections are public when anyone can recompute them
+    revealed = draw.stage == Draw.Stage.REVEALED and bool(draw.seed_hex)
+    return revealed or may_operate(user, draw)
+
+
 def publication(draw: Draw) -> dict:
     """Whether the inspection results are public by the draw's deadline (一公开).
 
@@ -196,13 +225,16 @@ def publication(draw: Draw) -> dict:
     return {"publish_by": draw.publish_by, "results_missing": missing, "overdue": overdue}
 
 
-def published(draw: Draw) -> dict:
-    """The public record (``jiliang draw verify`` input); the seed only once revealed."""
+def published(draw: Draw, user=None, *, operator: bool = False) -> dict:
+    """The public record (``jiliang draw verify`` input); the seed only once revealed, the
+    selections only once revealed or to the draw's operator (``operator`` = already checked,
+    else :func:`may_see_selections` of ``user``)."""
+    shown = operator or may_see_selections(user, draw)
     return core.DrawRecord(
         commitment=draw.commitment,
         pools=draw.data.pools,
         pools_sha256=draw.pools_sha256,
-        selections=draw.data.selections or [],
+        selections=(draw.data.selections or []) if shown else [],
         seed_hex=draw.seed_hex or None,
         created_at=draw.created_at.isoformat(),
         algorithm=core.committed_algorithm(draw.data.pools),

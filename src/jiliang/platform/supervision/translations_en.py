@@ -62,6 +62,7 @@ EN = {
     "导入报告": "Import report",
     "封印/标志缺失": "Seal or mark missing",
     "尚未抽取": "Not drawn yet",
+    "抽取结果在公开种子前保密": "The selections stay confidential until the seed is revealed",
     "属实": "Confirmed",
     "已停用或报废": "Suspended or retired",
     "已公开": "Revealed",

@@ -499,8 +499,10 @@ def draw_list(request):
 
 def draw_detail(request, pk: int):
     d = get_object_or_404(Draw.objects.select_related("region"), pk=pk)
-    prefix = supervisor_prefix(request.user)
-    can = prefix is not None and d.region.code.startswith(prefix)
+    can = draw_svc.may_operate(request.user, d)
+    # before the reveal the selections, their digest and the results against them are the
+    # operator's alone (draws.may_see_selections); the rest of the page is public
+    shown = can or draw_svc.may_see_selections(request.user, d)
     form = ResultForm(request.POST or None) if can else None
     if request.method == "POST":
         if not can:
@@ -530,12 +532,13 @@ def draw_detail(request, pk: int):
         except (DrawRefused, draw_svc.DrawError) as exc:
             messages.error(request, str(exc))
             return redirect("supervision:draw", pk=d.pk)
+    chosen = draw_svc.selections(d) if shown else []
     names = dict(
-        Organisation.objects.filter(
-            code__in=[s["object_id"] for s in draw_svc.selections(d)]
-        ).values_list("code", "name")
+        Organisation.objects.filter(code__in=[s["object_id"] for s in chosen]).values_list(
+            "code", "name"
+        )
     )
-    results = {(r.item_id, r.object_id): r for r in d.results.all()}
+    results = {(r.item_id, r.object_id): r for r in d.results.all()} if shown else {}
     leaves = draw_log.leaves(d)
     rows = [
         {
@@ -543,7 +546,7 @@ def draw_detail(request, pk: int):
             "name": names.get(s["object_id"], ""),
             "result": results.get((s["item_id"], s["object_id"])),
         }
-        for s in draw_svc.selections(d)
+        for s in chosen
     ]
     return render(
         request,
@@ -552,6 +555,7 @@ def draw_detail(request, pk: int):
             "d": d,
             "rows": rows,
             "can": can,
+            "shown": shown,
             "form": form,
             "leaves": leaves,
             "publication": draw_svc.publication(d),
@@ -561,8 +565,8 @@ def draw_detail(request, pk: int):
 
 def draw_json(request, pk: int):
     """The draw record (``jiliang draw verify`` input) with its transparency-log leaves."""
-    d = get_object_or_404(Draw, pk=pk)
-    record = {**draw_svc.published(d), "ledger": draw_log.leaves(d)}
+    d = get_object_or_404(Draw.objects.select_related("region"), pk=pk)
+    record = {**draw_svc.published(d, request.user), "ledger": draw_log.leaves(d)}
     resp = JsonResponse(record, json_dumps_params={"ensure_ascii": False})
     resp["Content-Disposition"] = f'attachment; filename="draw-{d.pk}.json"'
     return resp
