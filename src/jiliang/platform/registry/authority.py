@@ -316,6 +316,13 @@ def may(user, obj: models.Model, action: Action) -> bool:
     return any(_may_set(rule, obj, rels, f) is None for f in rule.fields)
 
 
+def authors(user, obj: models.Model) -> bool:
+    """Does ``user`` speak for the record's author (the performing laboratory of an event, the
+    holder of a standard)? Certificates, budgets and imports attached to a record need this;
+    a regulator who may withdraw a record does not thereby author its certificate."""
+    return bool(relations(user, obj) & {Rel.OWNER, Rel.ADMIN})
+
+
 def settable(user, model: type[models.Model], obj: models.Model | None = None) -> list[str]:
     """Fields of ``model`` that ``user`` may set: on ``obj`` (edit) or on a new record."""
     rule = RULES[model]
