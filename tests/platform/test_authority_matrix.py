@@ -416,3 +416,15 @@ def test_create_and_delete_matrix(client, matrix, model):
         deleter = next(p for p in deleters[::-1])  # the least privileged first
         d = _call(client, world, deleter, "delete", f"{slug}/{pk}")
         assert d.status_code == 204, (deleter, d.content)
+
+
+def test_security_doc_prints_the_authority_table():
+    """docs/security.md shows the table generated from RULES, so the doc cannot drift."""
+    from pathlib import Path
+
+    from jiliang.platform.registry.authority import authority_markdown
+
+    doc = (Path(__file__).parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
+    start = doc.index("-->", doc.index("<!-- authority-table:start")) + len("-->\n")
+    end = doc.index("<!-- authority-table:end -->")
+    assert doc[start:end] == authority_markdown()

@@ -649,7 +649,7 @@ RULES: dict[type[models.Model], Rule] = {
 
 
 def authority_table() -> list[tuple[str, str, str]]:
-    """(model, field, who may set it) rows for the documentation."""
+    """(model, fields, who may set them) rows: the table ``docs/security.md`` prints."""
     rows = []
     for model, rule in RULES.items():
         label = model.__name__
@@ -660,6 +660,29 @@ def authority_table() -> list[tuple[str, str, str]]:
         for rels, names in groups.items():
             rows.append((label, ", ".join(names), _names(rels)))
     return rows
+
+
+def authority_markdown() -> str:
+    """The authority table as Markdown, with each model's reason and where the fact is shown."""
+    from .resources import BY_MODEL
+
+    lines = [
+        "| record | fields | who may assert them | shown in |",
+        "|---|---|---|---|",
+    ]
+    for model, fields, who in authority_table():
+        slug = BY_MODEL[model_named(model)].slug
+        lines.append(f"| {model} | {fields} | {who} | `/r/{slug}/<id>/` + its history |")
+    lines.append("")
+    for model, rule in RULES.items():
+        checks = ", ".join(c.__name__.strip("_").replace("_", " ") for c in rule.checks)
+        extra = f" Fact checks for everyone: {checks}." if checks else ""
+        lines.append(f"- **{model.__name__}**: {rule.why}.{extra}")
+    return "\n".join(lines) + "\n"
+
+
+def model_named(name: str) -> type[models.Model]:
+    return next(mdl for mdl in RULES if mdl.__name__ == name)
 
 
 def _names(rels: frozenset[Rel]) -> str:
