@@ -27,11 +27,18 @@ def test_list_filter_and_search(client, world):
 
 
 def test_overdue_card_counts_instruments_not_events(client, world):
-    """An instrument with an expired old certificate but a valid new one is not overdue."""
+    """An instrument with an expired old certificate but a valid new one is not overdue.
+
+    "Overdue" is the core schedule's verdict on the filed instrument (issue 12: one meaning).
+    """
     import datetime as dt
 
     from jiliang.platform.registry import models as m
+    from jiliang.platform.supervision.models import Filing
+    from jiliang.platform.supervision.services import sync_filing
 
+    inst = world.instruments["hz"]
+    sync_filing(Filing(instrument=inst, item_code=inst.category, use=inst.use))
     client.force_login(world.users["admin"])
     assert client.get("/").context["overdue"] == 0
     old = m.CalibrationEvent.objects.create(
@@ -43,6 +50,7 @@ def test_overdue_card_counts_instruments_not_events(client, world):
         issued_on=dt.date(2020, 1, 1),
         due_on=dt.date(2021, 1, 1),
         unit=r"\kilogram",
+        conformity="pass",
     )
     assert client.get("/").context["overdue"] == 0
     world.events["hz"].delete()

@@ -8,8 +8,10 @@ need database ids.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -27,6 +29,26 @@ NATURAL_KEYS: dict[type[models.Model], str] = {
 
 
 @dataclass(frozen=True)
+class SpecialFilter:
+    """A yes/no filter that is not a field lookup (e.g. "overdue"), contributed by the app that
+    owns its meaning; ``apply(queryset)`` returns the records for which it holds."""
+
+    label: str
+    apply: Callable[[models.QuerySet], models.QuerySet]
+
+
+#: ``model → {param: SpecialFilter}``, registered in ``AppConfig.ready`` with
+#: :func:`register_filter`; pages and API both apply them through :meth:`Resource.filter`.
+SPECIAL_FILTERS: dict[type[models.Model], dict[str, SpecialFilter]] = {}
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+def register_filter(model: type[models.Model], param: str, special: SpecialFilter) -> None:
+    SPECIAL_FILTERS.setdefault(model, {})[param] = special
+
+
+@dataclass(frozen=True)
 class Resource:
     model: type[models.Model]
     slug: str
@@ -35,6 +57,9 @@ class Resource:
     filters: dict[str, str] = field(default_factory=dict)
     search: tuple[str, ...] = ()
     select_related: tuple[str, ...] = ()
+    #: names of the :data:`SPECIAL_FILTERS` this resource offers (declared here so the API's
+    #: schema has them whatever order the apps load in)
+    special: tuple[str, ...] = ()
 
     def filter(self, qs, params) -> tuple[models.QuerySet, dict[str, str], str]:
         """Apply the resource's filters and ``q`` search from ``params`` (GET or API query).
@@ -50,8 +75,25 @@ class Resource:
             value: object = raw
             field = self.model._meta.get_field(lookup.split("__")[0])
             if isinstance(field, models.BooleanField) and "__" not in lookup:
-                value = raw.lower() in {"1", "true", "yes", "on"}
-            qs = qs.filter(**{lookup: value})
+                value = raw.lower() in TRUE
+            try:
+                qs = qs.filter(**{lookup: value})
+            except (ValidationError, ValueError):
+                # a page's malformed filter (?valid_on_or_after=bad) is dropped, not a 500;
+                # the API refuses it earlier with a field-named 422
+                continue
+            active[param] = raw
+        for param in self.special:
+            raw = (params.get(param) or "").strip()
+            if not raw:
+                continue
+            special = SPECIAL_FILTERS.get(self.model, {}).get(param)
+            if special is None:
+                raise LookupError(f"filter {param!r} is not available")
+            if raw.lower() in TRUE:
+                qs = special.apply(qs)
+            else:
+                qs = qs.exclude(pk__in=special.apply(qs).values("pk"))
             active[param] = raw
         term = (params.get("q") or "").strip()
         if term:
@@ -205,6 +247,7 @@ RESOURCES: tuple[Resource, ...] = (
         },
         ("lifetime_id", "name", "serial", "model_name", "manufacturer"),
         ("owner", "region"),
+        special=("overdue",),
     ),
     Resource(
         m.ReferenceMaterial,

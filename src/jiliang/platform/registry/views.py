@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,7 +25,7 @@ from jiliang.platform.audit.models import AuditEntry
 from . import models as m
 from .authority import Denied, authorise, may, settable, snapshot
 from .permissions import can_write, readable
-from .resources import BY_SLUG, NATURAL_KEYS, RESOURCES, Resource
+from .resources import BY_SLUG, NATURAL_KEYS, RESOURCES, SPECIAL_FILTERS, Resource
 
 PAGE_SIZE = 50
 
@@ -49,12 +49,10 @@ def _resource(slug: str) -> Resource:
 
 def _filtered(request: HttpRequest, resource: Resource):
     qs = readable(request.user, resource.model).select_related(*resource.select_related)
-    qs, active, term = resource.filter(qs, request.GET)
-    for param, (_label, apply) in SPECIAL_FILTERS.get(resource.model, {}).items():
-        value = request.GET.get(param, "").strip()
-        if value:
-            qs = apply(qs, value)
-            active[param] = value
+    try:
+        qs, active, term = resource.filter(qs, request.GET)
+    except LookupError as exc:
+        raise Http404(str(exc)) from None
     return qs, active, term
 
 
@@ -75,10 +73,17 @@ def _filter_choices(resource: Resource, params) -> list[dict]:
                 "value": params.get(param, ""),
             }
         )
-    for param, (label, _apply) in SPECIAL_FILTERS.get(resource.model, {}).items():
-        out.append(
-            {"name": param, "label": label, "choices": yes_no, "value": params.get(param, "")}
-        )
+    for param in resource.special:
+        special = SPECIAL_FILTERS.get(resource.model, {}).get(param)
+        if special is not None:
+            out.append(
+                {
+                    "name": param,
+                    "label": special.label,
+                    "choices": yes_no,
+                    "value": params.get(param, ""),
+                }
+            )
     return out
 
 
@@ -94,31 +99,6 @@ def _cells(obj: models.Model, names: tuple[str, ...]) -> list:
             value = getattr(obj, name)
             cells.append("" if value is None else value)
     return cells
-
-
-def overdue_instruments(queryset, today):
-    """Instruments in use whose latest valid certificate has expired, or that never had one."""
-    return (
-        queryset.filter(status="in_use")
-        .annotate(last_due=Max("calibrations__due_on", filter=Q(calibrations__withdrawn=False)))
-        .filter(Q(last_due__lt=today) | Q(last_due__isnull=True))
-        .order_by("lifetime_id")
-    )
-
-
-#: Filters that are not a plain field lookup: ``param → (label, function(queryset, value))``.
-SPECIAL_FILTERS = {
-    m.Instrument: {
-        "overdue": (
-            _("已过有效期"),
-            lambda qs, value: (
-                overdue_instruments(qs, timezone.localdate())
-                if value.lower() in {"1", "true", "yes", "on"}
-                else qs
-            ),
-        )
-    }
-}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -142,9 +122,11 @@ def home(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated
         else []
     )
+    # "overdue" has one meaning, the core schedule's, registered by the app that applies it
+    special = SPECIAL_FILTERS.get(m.Instrument, {}).get("overdue")
     overdue = (
-        overdue_instruments(readable(request.user, m.Instrument), today).count()
-        if request.user.is_authenticated
+        special.apply(readable(request.user, m.Instrument)).count()
+        if request.user.is_authenticated and special is not None
         else None
     )
     return render(

@@ -51,6 +51,16 @@ class SupervisionConfig(AppConfig):
         )
         ledger.register_leaf_source(draw_log.logged_leaf_count, draw_log.audit_draws)
         self._lock_filed_instruments()
+        self._register_overdue_filter()
+
+    @staticmethod
+    def _register_overdue_filter() -> None:
+        from jiliang.platform.registry.models import Instrument
+        from jiliang.platform.registry.resources import SpecialFilter, register_filter
+
+        from .services import overdue_instruments
+
+        register_filter(Instrument, "overdue", SpecialFilter(_("超期未检"), overdue_instruments))
 
     @staticmethod
     def _lock_filed_instruments() -> None:

@@ -191,6 +191,31 @@ def withdraw(user, f: Filing, reason: str, on: dt.date | None = None) -> Filing:
     return f
 
 
+#: filing states that make an instrument overdue (超期未检): the core schedule's verdict
+OVERDUE_STATUSES = (Filing.Status.OVERDUE, Filing.Status.MUST_REPLACE)
+
+
+def overdue_filings(filings):
+    """Filings in force, of instruments in use, that the core schedule finds overdue or due for
+    replacement (see :func:`overdue_instruments`: the same set, seen from the instruments)."""
+    return filings.filter(
+        withdrawn_on__isnull=True,
+        instrument__status=Instrument.Status.IN_USE,
+        status__in=OVERDUE_STATUSES,
+    )
+
+
+def overdue_instruments(instruments):
+    """Instruments in use whose filing in force the core schedule finds overdue or due for
+    replacement (a failed verification included): the one meaning of "overdue" for the home
+    card, the registry filter (pages and API) and supervision."""
+    return instruments.filter(
+        status=Instrument.Status.IN_USE,
+        filing__withdrawn_on__isnull=True,
+        filing__status__in=OVERDUE_STATUSES,
+    )
+
+
 def is_filed(instrument) -> bool:
     """Is ``instrument`` under a filing in force? (locks its region, use and status)"""
     return Filing.objects.active().filter(instrument_id=instrument.pk).exists()

@@ -63,6 +63,7 @@ from .services import (
     check_filing,
     coverage,
     institutions_for,
+    overdue_filings,
     risk_list,
     sync_filing,
     today,
@@ -198,8 +199,8 @@ def _writable_instruments(user):
 def filing_new(request):
     instruments = _writable_instruments(request.user)
     initial = {}
-    if pk := request.GET.get("instrument"):
-        inst = instruments.filter(pk=pk).first()
+    if (pk := request.GET.get("instrument", "")).isdecimal():  # ?instrument=abc was a 500
+        inst = instruments.filter(pk=int(pk)).first()
         if inst is not None:
             initial = {"instrument": inst, "item_code": inst.category, "use": inst.use}
     form = FilingForm(request.POST or None, instruments=instruments, initial=initial)
@@ -350,7 +351,7 @@ def filing_import(request):
 def due_lists(request):
     """Overdue and expiring filings (within the catalogue's due-soon window)."""
     qs = _filings(request)
-    overdue = qs.filter(status__in=["overdue", "must_replace"]).order_by("due_date", "replace_date")
+    overdue = overdue_filings(qs).order_by("due_date", "replace_date")
     soon = qs.filter(status="due_soon").order_by("due_date", "replace_date")
     return render(
         request,
@@ -442,7 +443,9 @@ def labels_pdf(request):
     """A4 sheet of QR labels for the instruments the user may read (own organisation's)."""
     qs = readable(request.user, Instrument).filter(status=Instrument.Status.IN_USE)
     if ids := request.GET.get("ids"):
-        qs = qs.filter(pk__in=[int(x) for x in ids.split(",") if x.isdigit()])
+        # ids past 2⁶³ do not fit a database integer (OverflowError): no record has them
+        wanted = [int(x) for x in ids.split(",")[:480] if x.isdecimal() and len(x) < 19]
+        qs = qs.filter(pk__in=wanted)
     pdf = label_sheet(list(qs.order_by("lifetime_id")[:480]))
     resp = HttpResponse(pdf, content_type="application/pdf")
     resp["Content-Disposition"] = 'inline; filename="jiliang-labels.pdf"'
