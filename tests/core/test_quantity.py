@@ -64,6 +64,15 @@ def test_coverage_factor_t_table(dof: float, k: float) -> None:
     assert coverage_factor(0.95, dof) == pytest.approx(k, abs=0.005)
 
 
+def test_coverage_factor_is_the_gum_one_truncating_dof() -> None:
+    """Issue 12: the two coverage_factor functions disagreed (ν = 3.5: 2.940 vs 3.182).
+    JCGM 100 G.4.1 note 1: truncate ν_eff; table G.2, ν = 3, p = 95.45 %… here p = 0.95: 3.18."""
+    from jiliang.core.uncertainty.gum import coverage_factor as gum
+
+    assert coverage_factor(0.95, 3.5) == pytest.approx(3.182, abs=0.001)
+    assert coverage_factor(0.95, 3.5) == gum(0.95, 3.5)
+
+
 def test_coverage_factor_bad_input() -> None:
     with pytest.raises(QuantityError, match=r"^p:"):
         coverage_factor(1.5)

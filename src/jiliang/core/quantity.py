@@ -12,9 +12,8 @@ import numbers
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from scipy import stats
-
 from jiliang.core import units
+from jiliang.core.uncertainty.gum import coverage_factor as gum_coverage_factor
 
 #: Distribution names accepted for the state of knowledge about the quantity.
 DISTRIBUTIONS = frozenset(
@@ -53,15 +52,16 @@ def _number(
 def coverage_factor(p: float = 0.95, dof: float = math.inf) -> float:
     """Coverage factor k_p for coverage probability p: Student t with ``dof`` (normal if ∞).
 
-    JCGM 100 G.3 / table G.2: ``coverage_factor(0.95, 10) ≈ 2.23``; ``coverage_factor(0.95)``
-    ≈ 1.96.
+    The one implementation is :func:`jiliang.core.uncertainty.gum.coverage_factor`, which
+    truncates ν_eff to the next lower integer as JCGM 100 G.4.1 note 1 requires (ν = 3.5 gives
+    k = 3.182, the value for ν = 3); this wrapper only names the bad field. JCGM 100 table G.2:
+    ``coverage_factor(0.95, 10) ≈ 2.23``; ``coverage_factor(0.95)`` ≈ 1.96.
     """
     if not 0.0 < p < 1.0 or math.isnan(p):
         raise QuantityError("p", f"coverage probability must be in (0, 1), got {p}")
     if not dof > 0:
         raise QuantityError("dof", f"degrees of freedom must be > 0, got {dof}")
-    q = (1.0 + p) / 2.0
-    return float(stats.norm.ppf(q) if math.isinf(dof) else stats.t.ppf(q, dof))
+    return gum_coverage_factor(p, dof)
 
 
 @dataclass(frozen=True, slots=True)
