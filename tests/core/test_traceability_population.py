@@ -87,6 +87,18 @@ def test_coverage_by_region_category_level_and_owner_kind():
     json.dumps(coverage(engine, "quantity"))
 
 
+def test_coverage_over_a_mask_counts_only_the_selected_members():
+    """The platform's per-user coverage is the core's with a mask (issue 12: no platform copy)."""
+    import numpy as np
+
+    engine = TraceabilityEngine(two_region_world(), ASOF)
+    mask = np.array([i == "I2" for i in engine.instruments.ids])
+    groups = coverage(engine, "region", mask=mask)["groups"]
+    assert [(g["group"], g["total"], g["traceable"]) for g in groups] == [("500203", 1, 0)]
+    with pytest.raises(ValueError, match="mask"):
+        coverage(engine, "region", mask=mask[:1])
+
+
 def test_region_rollup():
     assert region_rollup("500105", "province") == "500000"
     assert region_rollup("500105", "city") == "500100"

@@ -31,12 +31,20 @@ def coverage(
     by: GroupBy = "region",
     population: Literal["instruments", "standards"] = "instruments",
     region_level: RegionLevel = "county",
+    mask: np.ndarray | None = None,
 ) -> dict[str, object]:
     """Traceable share per group: ``{"by", "population", "groups": [{group, total, …, rate}]}``.
 
-    ``rate`` is traceable/total (``None`` for an empty group); unknown counts as not covered.
+    ``rate`` is traceable/total; groups with no member are left out; unknown counts as not
+    covered. ``mask`` (boolean, one entry per member of the population) counts only the members
+    it selects, e.g. the instruments a user may read.
     """
     labels, codes, verdict = _groups(engine, by, population, region_level)
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != codes.shape:
+            raise ValueError(f"mask: {mask.shape[0]} entries for {codes.shape[0]} {population}")
+        codes, verdict = codes[mask], verdict[mask]
     counts = np.zeros((len(labels), 3), dtype=np.int64)
     np.add.at(counts, (codes, verdict.astype(np.int64)), 1)
     groups = []

@@ -17,7 +17,7 @@ from django.db import connection
 from django.http import Http404
 
 from jiliang.core.traceability import Reason, TraceabilityEngine, find_gaps, what_if
-from jiliang.core.traceability.coverage import _groups
+from jiliang.core.traceability.coverage import coverage
 from jiliang.core.traceability.population import VERDICTS
 from jiliang.platform.accounts.roles import Role, role_of
 from jiliang.platform.registry import models as m
@@ -143,25 +143,7 @@ def scoped_coverage(
     engine: TraceabilityEngine, mask: np.ndarray, by: str, region_level: str = "county"
 ) -> dict:
     """The core's coverage groups, counted over the instruments in ``mask`` only."""
-    labels, codes, verdict = _groups(engine, by, "instruments", region_level)
-    counts = np.zeros((len(labels), 3), dtype=np.int64)
-    np.add.at(counts, (codes[mask], verdict[mask].astype(np.int64)), 1)
-    groups = []
-    for g in sorted(range(len(labels)), key=lambda k: labels[k]):
-        t, nt, unk = (int(x) for x in counts[g])
-        total = t + nt + unk
-        if total:
-            groups.append(
-                {
-                    "group": labels[g],
-                    "total": total,
-                    "traceable": t,
-                    "not_traceable": nt,
-                    "unknown": unk,
-                    "rate": t / total,
-                }
-            )
-    return {"by": by, "population": "instruments", "groups": groups}
+    return coverage(engine, by, "instruments", region_level, mask=mask)
 
 
 def scoped_gaps(engine: TraceabilityEngine, user, region: str = "", flat: bool = False):
