@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.audit.models import AuditEntry
+from jiliang.platform.widgets import IsoDateInput
 
 from . import models as m
 from .authority import Denied, authorise, may, settable, snapshot
@@ -250,7 +251,7 @@ def _form_class(resource: Resource, fields: list[str]) -> type[forms.ModelForm]:
         if isinstance(field, models.ManyToManyField):
             return None
         if isinstance(field, models.DateField):
-            kwargs["widget"] = forms.DateInput(attrs={"type": "date"})
+            kwargs["widget"] = IsoDateInput()
         return field.formfield(**kwargs)
 
     fields = [

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.platform.registry.models import Instrument, Organisation
+from jiliang.platform.widgets import IsoDateInput
 
 from .models import Complaint, CreditMark, DrawResult, PrepackagedInspection
 from .services import catalogue
@@ -117,7 +118,7 @@ class InspectionForm(forms.ModelForm):
     class Meta:
         model = PrepackagedInspection
         fields = ["product", "nominal", "kind", "lot_size", "gross", "tare", "inspected_on"]
-        widgets = {"inspected_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"inspected_on": IsoDateInput()}
 
     def clean_units_text(self):
         try:
@@ -126,7 +127,7 @@ class InspectionForm(forms.ModelForm):
             raise forms.ValidationError(_("测得值须为数字")) from None
 
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = IsoDateInput()
 
 
 class AssignForm(forms.Form):
