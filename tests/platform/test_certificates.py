@@ -168,7 +168,8 @@ def test_import_a_third_party_dcc_for_a_standard(client, world, reviewer):
     }
     response = client.post("/api/certificates/import", form, **world.auth("lab"))
     assert response.status_code == 201, response.content
-    assert response.json()["status"] == "external"
+    # unsigned: registered, but "unverified" (tests/platform/test_verify_not_fooled.py)
+    assert response.json()["status"] == "unverified"
     event = CalibrationEvent.objects.get(certificate_no="PTB-EXT-1")
     assert event.standard == world.standards["lab_hz"] and event.performed_by == world.orgs["nmi"]
     assert event.result_value is not None and event.result_uncertainty > 0

@@ -33,6 +33,7 @@ SUBCOMMANDS = {
     "dcc": ("jiliang.cli.dcc", "Digital calibration certificates (PTB DCC XML)."),
     "ledger": ("jiliang.cli.ledger", "RFC 9162 transparency log of metrology records."),
     "draw": ("jiliang.cli.draw", "Verifiable double-random draws (双随机、一公开)."),
+    "pki": ("jiliang.cli.pki", "Laboratory signing certificates: CA, enrolment, revocation."),
 }
 
 DataDir = Annotated[
@@ -170,6 +171,8 @@ def demo(
     ] = True,
 ) -> None:
     """Build a deterministic synthetic demo region and serve it."""
+    # Demo labs sign under a throw-away test CA (production: `jiliang pki`, docs/security.md).
+    os.environ.setdefault("JILIANG_PKI_AUTO_ENROL", "1")
     path = setup_django(data_dir)
     migrate_database()
     from jiliang.platform.demo import DEMO_PASSWORD, DemoExists, build_demo

@@ -3,6 +3,8 @@
 The importer is tolerant — it reads what is there and leaves absent optional parts empty — but
 it is not a validator: run :func:`jiliang.core.dcc.validate.validate` for that. Missing
 mandatory core data (the unique identifier) raises :class:`DccStructureError` with its XPath.
+It reads exactly what is signed and hashed: a document where that could differ (a comment inside
+a value, a second or nested ``ds:Signature``) raises :class:`UnsafeXmlError` instead.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from jiliang.core.dcc.errors import DccStructureError
-from jiliang.core.dcc.safexml import XmlSource, parse_xml
+from jiliang.core.dcc.errors import DccStructureError, UnsafeXmlError
+from jiliang.core.dcc.hashing import signature_problems
+from jiliang.core.dcc.safexml import XmlSource, hidden_markup, parse_xml
 from jiliang.core.dcc.schemas import DCC_NS, SI_NS
 
 NS = {"dcc": DCC_NS, "si": SI_NS}
@@ -303,6 +306,13 @@ def parse_dcc(source: XmlSource | etree._ElementTree) -> ParsedDcc:
     root = tree.getroot()
     if root.tag != _D + "digitalCalibrationCertificate":
         raise DccStructureError(f"/{root.tag}: not a dcc:digitalCalibrationCertificate")
+    # Read only what the signature and the canonical hash cover: no comment may split a value
+    # (parse_xml refuses it; a caller's tree is checked here) and no content may hide in a
+    # second or nested ds:Signature.
+    hidden = hidden_markup(tree) if isinstance(source, etree._ElementTree) else None
+    problems = ([hidden] if hidden else []) + signature_problems(root)
+    if problems:
+        raise UnsafeXmlError("; ".join(problems))
     admin = root.find(_D + "administrativeData")
     if admin is None:
         raise DccStructureError("/dcc:digitalCalibrationCertificate/dcc:administrativeData missing")

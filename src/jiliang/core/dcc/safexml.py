@@ -5,7 +5,9 @@ certificates, CLI input) goes through :func:`parse_xml`. The parser never loads 
 resolves entities, never touches the network and keeps libxml2's own limits (``huge_tree`` off).
 A DCC has no business carrying a DOCTYPE, so any DOCTYPE is refused outright — that closes XXE
 and entity-expansion ("billion laughs") attacks without having to reason about what libxml2 would
-or would not expand. Size is checked before parsing, depth right after.
+or would not expand. Size is checked before parsing, depth right after. Comments inside text
+and processing instructions are refused too (:func:`hidden_markup`): they make the parsed tree
+differ from the canonical form that is signed and hashed.
 """
 
 from __future__ import annotations
@@ -100,4 +102,42 @@ def parse_xml(
         raise UnsafeXmlError("DOCTYPE declarations are not allowed in a DCC")
     if _too_deep(max_depth)(tree):
         raise UnsafeXmlError(f"element nesting deeper than {max_depth} levels")
+    problem = hidden_markup(tree)
+    if problem:
+        raise UnsafeXmlError(problem)
     return tree
+
+
+_MARKUP_XPATH = etree.XPath("/*//comment() | /*//processing-instruction()")
+
+
+def _blank(text: str | None) -> bool:
+    return not text or text.isspace()
+
+
+def hidden_markup(tree: etree._ElementTree) -> str | None:
+    """Why the document is refused for markup that hides content, or ``None``.
+
+    A comment splits a text node in the parsed tree but vanishes from the signed, canonical
+    form (XML-DSig with ``URI=""`` and C14N without comments), so ``<si:value>6<!---->5.0
+    </si:value>`` is signed and hashed as 65.0 while a reader of ``.text`` sees 6.0. Such a
+    comment (one touching non-blank text) is refused, and so is any processing instruction
+    inside the root element (it is signed content, but no DCC reader looks at it). Comments
+    standing alone between elements (PTB's licence headers) are harmless and allowed.
+    """
+    for node in _MARKUP_XPATH(tree):
+        parent = node.getparent()
+        where = tree.getpath(parent) if parent is not None else "/"
+        if isinstance(node, etree._ProcessingInstruction):
+            return (
+                f"processing instruction <?{node.target} ...?> inside {where}: processing "
+                "instructions are not allowed inside a DCC (remove it)"
+            )
+        before = node.getprevious()
+        text_before = before.tail if before is not None else parent.text
+        if not (_blank(text_before) and _blank(node.tail)):
+            return (
+                f"comment inside the text of {where}: a comment that splits a value hides part "
+                "of it from some readers and not from the signature; remove the comment"
+            )
+    return None

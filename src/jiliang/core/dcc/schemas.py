@@ -43,6 +43,20 @@ def default_schema_dirs() -> list[Path]:
     return dirs
 
 
+def install_hint(version: str) -> str:
+    """What an operator does when the XSD of DCC ``version`` is missing (no server paths).
+
+    The XSDs are PTB's (LGPL) and are not shipped with jiliang: each deployment installs them.
+    """
+    return (
+        f"the XSD for DCC schemaVersion {version} is not installed on this server. An operator "
+        f"must install dcc_v{version}.xsd and the SI_Format_v*.xsd it imports (from "
+        "https://ptb.de/dcc): put them in a directory named by JILIANG_DCC_SCHEMA_DIR, or in "
+        "the data directory's schemas/ folder, or fetch them there once with network access: "
+        f"python -c \"from jiliang.core.dcc import download_schema; download_schema('{version}')\""
+    )
+
+
 def _find(name: str, dirs: Iterable[Path]) -> Path | None:
     for d in dirs:
         candidate = Path(d) / name

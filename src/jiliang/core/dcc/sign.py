@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature as InvalidSignatureError
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
@@ -30,7 +32,8 @@ from signxml import SignatureMethod
 from signxml.exceptions import InvalidInput, InvalidSignature
 from signxml.xades import XAdESSignatureConfiguration, XAdESSigner, XAdESVerifier
 
-from jiliang.core.dcc.errors import SignatureError
+from jiliang.core.dcc.errors import DccError, MalformedXmlError, SignatureError, UnsafeXmlError
+from jiliang.core.dcc.hashing import canonical_bytes, signature_problems
 from jiliang.core.dcc.safexml import XmlSource, parse_xml
 from jiliang.core.dcc.schemas import DCC_NS
 
@@ -96,6 +99,15 @@ class SignatureReport:
     not_after: str | None = None
     signing_time: str | None = None
     algorithm: str | None = None
+    #: the trust anchor the signer's chain ends at (RFC 4514 subject, SHA-256 of its DER in hex)
+    anchor: str | None = None
+    anchor_fingerprint: str | None = None
+    #: the signer certificate's subject by attribute (O, CN, organizationIdentifier,
+    #: serialNumber): what a platform checks to see whom the signer may sign for
+    signer_attributes: dict[str, list[str]] = field(default_factory=dict)
+    #: SHA-256 (hex) of the exclusive C14N of the signed DCC content; equals the canonical hash
+    #: of the document whenever integrity is ok (what was signed is what is read and hashed)
+    signed_hash: str | None = None
     integrity_problems: list[str] = field(default_factory=list)
     trust_problems: list[str] = field(default_factory=list)
 
@@ -113,6 +125,7 @@ class SignatureReport:
             f"  trust: {'ok' if self.trusted else 'FAILED'}",
             f"  signer: {self.signer}  issuer: {self.issuer}",
             f"  signing time: {self.signing_time}  valid {self.not_before} .. {self.not_after}",
+            f"  trust anchor: {self.anchor}  sha256 {self.anchor_fingerprint}",
         ]
         lines += [f"  integrity problem: {p}" for p in self.integrity_problems]
         lines += [f"  trust problem: {p}" for p in self.trust_problems]
@@ -125,6 +138,23 @@ def _embedded_certs(sig: etree._Element) -> list[x509.Certificate]:
         out.append(
             x509.load_der_x509_certificate(base64.b64decode("".join((el.text or "").split())))
         )
+    return out
+
+
+_SUBJECT_ATTRIBUTES = {
+    "O": NameOID.ORGANIZATION_NAME,
+    "CN": NameOID.COMMON_NAME,
+    "organizationIdentifier": NameOID.ORGANIZATION_IDENTIFIER,
+    "serialNumber": NameOID.SERIAL_NUMBER,
+}
+
+
+def _subject_attributes(cert: x509.Certificate) -> dict[str, list[str]]:
+    out = {}
+    for name, oid in _SUBJECT_ATTRIBUTES.items():
+        values = [str(a.value) for a in cert.subject.get_attributes_for_oid(oid)]
+        if values:
+            out[name] = values
     return out
 
 
@@ -147,28 +177,119 @@ def _leaf(certs: list[x509.Certificate]) -> x509.Certificate:
 
 
 def _check_integrity(
-    data: bytes, leaf: x509.Certificate, when: dt.datetime, report: SignatureReport
+    data: bytes,
+    leaf: x509.Certificate,
+    when: dt.datetime,
+    report: SignatureReport,
+    content: bytes,
 ):
+    """Signature value and digests at ``when``; ``content``: canonical bytes of the document."""
     config = XAdESSignatureConfiguration(expect_references=True, verification_time=when)
     try:
         results = XAdESVerifier().verify(data, x509_cert=leaf, expect_config=config)
-    except (InvalidSignature, InvalidInput, ValueError) as exc:
+    except Exception as exc:  # hostile input: every failure must become a reason
+        # signxml raises its own errors but also lxml's DocumentInvalid, KeyError, ... for a
+        # malformed ds:Signature; a verification reports them, it never crashes the caller.
         report.integrity_problems.append(f"{type(exc).__name__}: {exc}")
         return
-    # Guard against signature wrapping: one reference must cover the whole certificate.
-    if not any(
-        r.signed_xml is not None
-        and r.signed_xml.tag == f"{{{DCC_NS}}}digitalCalibrationCertificate"
+    # Guard against signature wrapping: one reference must cover the whole certificate, and
+    # what it covers must be exactly the document that is read and hashed.
+    covering = [
+        r.signed_xml
         for r in results
-    ):
+        if r.signed_xml is not None
+        and r.signed_xml.tag == f"{{{DCC_NS}}}digitalCalibrationCertificate"
+    ]
+    if not covering:
         report.integrity_problems.append(
             "no reference covers the whole dcc:digitalCalibrationCertificate"
+        )
+        return
+    signed = etree.tostring(covering[0], method="c14n", exclusive=True, with_comments=False)
+    report.signed_hash = hashlib.sha256(signed).hexdigest()
+    if signed != content:
+        report.integrity_problems.append(
+            "the signed content differs from the document as read (signature wrapping refused)"
         )
         return
     report.integrity_ok = True
 
 
+@dataclass(frozen=True)
+class Revocation:
+    """One revoked certificate: ``serial`` in lower-case hex, RFC 5280 reason, ISO 8601 time.
+
+    ``issuer`` (RFC 4514) narrows the match to one CA's serial; ``None`` matches any issuer.
+    """
+
+    serial: str
+    reason: str
+    revoked_at: str
+    issuer: str | None = None
+
+    def matches(self, cert: x509.Certificate) -> bool:
+        return format(cert.serial_number, "x") == self.serial.lower() and (
+            self.issuer is None or self.issuer == cert.issuer.rfc4514_string()
+        )
+
+
+class TrustStore(list):
+    """Trust anchors (a list of certificates) plus the revocations an operator recorded.
+
+    A plain list of anchors still works everywhere a ``TrustStore`` is accepted; it means
+    "nothing revoked".
+    """
+
+    def __init__(
+        self, anchors: Sequence[x509.Certificate] = (), revocations: Sequence[Revocation] = ()
+    ) -> None:
+        super().__init__(anchors)
+        self.revocations = list(revocations)
+
+    def revocation_of(self, cert: x509.Certificate) -> Revocation | None:
+        return next((r for r in self.revocations if r.matches(cert)), None)
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    """SHA-256 of the certificate's DER encoding, lower-case hex (64 characters)."""
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignatureError):
+        return False
+    return True
+
+
+def chain_to_anchor(
+    leaf: x509.Certificate, certs: Sequence[x509.Certificate], anchors: Sequence[x509.Certificate]
+) -> tuple[list[x509.Certificate], x509.Certificate | None]:
+    """The path leaf → embedded intermediates → anchor (signatures checked), and the anchor."""
+    anchor_prints = {fingerprint(a) for a in anchors}
+    path, current = [leaf], leaf
+    for _ in range(len(certs) + 1):
+        if fingerprint(current) in anchor_prints:
+            return path, current
+        anchor = next((a for a in anchors if _issued_by(current, a)), None)
+        if anchor is not None:
+            return path, anchor
+        parent = next(
+            (c for c in certs if c not in path and _issued_by(current, c)),
+            None,
+        )
+        if parent is None:
+            break
+        path.append(parent)
+        current = parent
+    return path, None
+
+
 def _check_trust(data: bytes, certs, leaf, anchors: Sequence[x509.Certificate], report, now):
+    """Validity now, revocation, and a chain to a configured anchor (named in the report)."""
     if now > leaf.not_valid_after_utc:
         report.trust_problems.append(
             f"signing certificate {leaf.subject.rfc4514_string()} expired on "
@@ -188,8 +309,26 @@ def _check_trust(data: bytes, certs, leaf, anchors: Sequence[x509.Certificate], 
             f"issuer {leaf.issuer.rfc4514_string()} is not a configured trust anchor and its "
             "certificate is not embedded in the signature"
         )
+    path, anchor = chain_to_anchor(leaf, certs, anchors)
+    if isinstance(anchors, TrustStore):
+        # A revoked signer (or intermediate) voids every signature it made: the signing time
+        # is the signer's own claim, so it cannot prove the signature predates a compromise.
+        for cert in path:
+            revocation = anchors.revocation_of(cert)
+            if revocation is not None:
+                report.trust_problems.append(
+                    f"certificate {cert.subject.rfc4514_string()} (serial {revocation.serial}) "
+                    f"was revoked on {revocation.revoked_at}: {revocation.reason}"
+                )
+    if anchor is None and not report.trust_problems:
+        report.trust_problems.append(
+            f"certificate chain: {leaf.subject.rfc4514_string()} does not chain to a "
+            "configured trust anchor (signatures checked)"
+        )
     if report.trust_problems:
         return
+    report.anchor = anchor.subject.rfc4514_string()
+    report.anchor_fingerprint = fingerprint(anchor)
     with tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False) as fh:
         fh.write(b"".join(a.public_bytes(serialization.Encoding.PEM) for a in anchors))
     try:
@@ -201,6 +340,7 @@ def _check_trust(data: bytes, certs, leaf, anchors: Sequence[x509.Certificate], 
         report.trusted = True
     except (InvalidSignature, InvalidInput, ValueError) as exc:
         report.trust_problems.append(f"certificate chain: {exc}")
+        report.anchor = report.anchor_fingerprint = None
     finally:
         os.unlink(fh.name)
 
@@ -211,17 +351,30 @@ def verify_dcc(
     *,
     now: dt.datetime | None = None,
 ) -> SignatureReport:
-    """Verify the enveloped XAdES signature of a DCC; never raises for a bad signature."""
+    """Verify the enveloped XAdES signature of a DCC; never raises for a bad or hostile file.
+
+    A file the safe parser refuses, more than one ``ds:Signature``, a signature outside the root's
+    children, or signed content that differs from the document as read all fail integrity.
+    """
     if isinstance(trust_anchors, bytes):
         trust_anchors = x509.load_pem_x509_certificates(trust_anchors) if trust_anchors else []
     now = now or dt.datetime.now(dt.UTC)
     report = SignatureReport()
-    tree = parse_xml(source)
-    sigs = tree.getroot().findall(f"{{{DS}}}Signature")
-    if len(sigs) != 1:
-        report.integrity_problems.append(f"expected one enveloped ds:Signature, found {len(sigs)}")
+    try:
+        tree = parse_xml(source)
+    except (UnsafeXmlError, MalformedXmlError) as exc:
+        report.integrity_problems.append(f"document refused: {exc}")
+        return report
+    root = tree.getroot()
+    sigs = list(root.iter(f"{{{DS}}}Signature"))
+    if not sigs:
+        report.integrity_problems.append("expected one enveloped ds:Signature, found 0")
         return report
     report.signed = True
+    wrapping = signature_problems(root)
+    if wrapping:
+        report.integrity_problems.extend(wrapping)
+        return report
     sig = sigs[0]
     method = sig.find("ds:SignedInfo/ds:SignatureMethod", _NS)
     report.algorithm = method.get("Algorithm") if method is not None else None
@@ -235,6 +388,7 @@ def verify_dcc(
         return report
     leaf = _leaf(certs)
     report.signer = leaf.subject.rfc4514_string()
+    report.signer_attributes = _subject_attributes(leaf)
     report.issuer = leaf.issuer.rfc4514_string()
     report.serial = format(leaf.serial_number, "x")
     report.not_before = leaf.not_valid_before_utc.isoformat()
@@ -248,9 +402,15 @@ def verify_dcc(
         if signing_time and leaf.not_valid_before_utc <= signing_time <= leaf.not_valid_after_utc
         else leaf.not_valid_before_utc
     )
-    _check_integrity(data, leaf, when, report)
+    try:
+        content = canonical_bytes(root)
+    except DccError as exc:
+        report.integrity_problems.append(f"document refused: {exc}")
+        return report
+    _check_integrity(data, leaf, when, report, content)
     if report.integrity_ok:
-        _check_trust(data, certs, leaf, list(trust_anchors), report, now)
+        anchors = trust_anchors if isinstance(trust_anchors, TrustStore) else list(trust_anchors)
+        _check_trust(data, certs, leaf, anchors, report, now)
     else:
         report.trust_problems.append("not evaluated: integrity check failed")
     return report

@@ -15,8 +15,8 @@ from pathlib import Path
 from lxml import etree
 
 from jiliang.core.dcc.errors import MalformedXmlError, SchemaUnavailable, UnsafeXmlError
-from jiliang.core.dcc.hashing import DS_NS, strip_signatures
-from jiliang.core.dcc.safexml import XmlSource, parse_xml
+from jiliang.core.dcc.hashing import DS_NS, signature_problems, strip_signatures
+from jiliang.core.dcc.safexml import XmlSource, hidden_markup, parse_xml
 from jiliang.core.dcc.schemas import DCC_NS, SI_NS, get_schema
 from jiliang.core.units import UnitError, parse_dsi
 
@@ -108,6 +108,13 @@ def validate(
     if root.tag != ROOT_TAG:
         report.add("schema", tree.getpath(root), f"root element is {root.tag}, expected {ROOT_TAG}")
         return report
+    # Before the XSD: for 3.1.x every ds:Signature is stripped before schema validation, so
+    # content hidden in a second or nested one would otherwise never be judged.
+    hidden = hidden_markup(tree)
+    if hidden:
+        report.add("xml", "/", hidden)
+    for problem in signature_problems(root):
+        report.add("xml", "/", problem)
     _check_schema(tree, version, schema_dirs, report)
     check_units(tree, report)
     check_semantics(tree, report)

@@ -5,6 +5,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from jiliang.platform.params import Limit, Offset
 from jiliang.platform.registry.models import CalibrationEvent
 from jiliang.platform.registry.permissions import readable
 
@@ -70,12 +71,12 @@ def _step(fn, *args):
 
 @router.get("", response=list[CertificateOut])
 def list_certificates(
-    request: HttpRequest, status: str | None = None, limit: int = 50, offset: int = 0
+    request: HttpRequest, status: str | None = None, limit: Limit = 50, offset: Offset = 0
 ):
     qs = readable(_user(request), Certificate).select_related("event", "replaces")
     if status:
         qs = qs.filter(status=status)
-    return [_out(c) for c in qs[offset : offset + min(limit, 500)]]
+    return [_out(c) for c in qs[offset : offset + limit]]
 
 
 @router.post("/drafts", response={201: CertificateOut})
@@ -130,14 +131,19 @@ def import_external(
 
 
 def _verification(result: services.Verification) -> dict:
+    """The public verdict: ``valid`` only when every check holds, else ``reasons`` say why."""
     cert = result.certificate
     return {
         "number": result.number,
+        "valid": result.valid,
+        "reasons": result.reasons,
         "found": cert is not None,
         "status": cert.status if cert else None,
         "current": result.current,
-        "replaced_by": cert.replaced_by.number if cert and hasattr(cert, "replaced_by") else None,
-        "issued_by": cert.event.performed_by.name if cert else None,
+        "replaced_by": result.replaced_by,
+        # None for an unverified external certificate: never shown as the issuer it names
+        "issued_by": result.issuer,
+        "registered_by": result.registered_by,
         "canonical_hash": result.canonical_hash,
         "schema": result.schema,
         "signature": result.signature,
@@ -148,7 +154,10 @@ def _verification(result: services.Verification) -> dict:
 
 @router.get("/verify/{number}", auth=None, summary="Public: verify a certificate by number")
 def verify_number(request: HttpRequest, number: str):
-    return _verification(services.verify(number=number))
+    result = services.verify(number=number)
+    if result.certificate is None:  # unknown, or a draft: the same answer, so no draft leaks
+        raise HttpError(404, f"no certificate numbered {number}")
+    return _verification(result)
 
 
 @router.post("/verify", auth=None, summary="Public: verify an uploaded DCC XML file")

@@ -20,6 +20,9 @@ class Certificate(models.Model):
         SUPERSEDED = "superseded", _("已被更正")
         WITHDRAWN = "withdrawn", _("已撤回")
         EXTERNAL = "external", _("外部证书")
+        #: a third-party DCC without a valid signature of a trusted signer entitled for the
+        #: issuer it names: kept (the lab registered it) but never shown as that issuer's
+        UNVERIFIED = "unverified", _("未核实的外部证书")
 
     number = models.CharField(_("证书编号"), max_length=80, unique=True)
     event = models.ForeignKey(

@@ -6,11 +6,11 @@ and (for issue and withdrawal) appends the certificate's canonical hash to the t
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+import logging
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography import x509
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -32,14 +32,18 @@ from jiliang.core.dcc.records import (
     Quantity,
     Result,
 )
-from jiliang.core.dcc.sign import make_test_pki, sign_dcc, verify_dcc
+from jiliang.core.dcc.schemas import install_hint
+from jiliang.core.dcc.sign import sign_dcc, verify_dcc
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.ledger import service as ledger
 from jiliang.platform.ledger.service import RecordAudit
+from jiliang.platform.registry.authority import authors
 from jiliang.platform.registry.models import CalibrationEvent, Organisation
-from jiliang.platform.registry.permissions import can_write
 
+from . import pki
 from .models import Certificate
+
+logger = logging.getLogger(__name__)
 
 
 class WorkflowError(ValueError):
@@ -54,36 +58,32 @@ class NotAllowed(WorkflowError):
 
 
 def pki_dir() -> Path:
-    return Path(settings.JILIANG_PKI_DIR)
+    return pki.pki_dir()
+
+
+class SigningUnavailable(WorkflowError):
+    """The laboratory cannot sign now: no enrolled certificate, or it expired or was revoked."""
 
 
 def signing_material(org: Organisation) -> tuple[bytes, bytes]:
-    """The lab's signing key and certificate chain (PEM).
+    """The lab's signing key and certificate chain (PEM), as enrolled by an operator.
 
-    Operators put a real key and certificate at ``PKI_DIR/<credit code>/key.pem|cert.pem`` and
-    their CA in ``PKI_DIR/trust/``. Without them a self-contained test CA and lab certificate are
-    generated once (demo and tests), and the CA is added to the trust anchors.
+    Production: an operator enrols each laboratory (``jiliang pki``, docs/security.md); a lab
+    without an enrolled, unexpired, unrevoked certificate cannot issue. Only with
+    ``JILIANG_PKI_AUTO_ENROL`` (demo and tests) is a throw-away test CA created and the lab
+    enrolled under it on first use.
     """
-    folder = pki_dir() / org.code
-    key_path, cert_path = folder / "key.pem", folder / "cert.pem"
-    if not key_path.exists():
-        pki = make_test_pki("ec", lab_name=org.name_en or org.code, days=3650)
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pki.lab_key)
-        cert_path.write_bytes(pki.lab_cert)
-        trust = pki_dir() / "trust"
-        trust.mkdir(parents=True, exist_ok=True)
-        (trust / f"{org.code}-ca.pem").write_bytes(pki.ca_cert)
-    return key_path.read_bytes(), cert_path.read_bytes()
+    try:
+        if not pki.is_enrolled(org.code) and settings.JILIANG_PKI_AUTO_ENROL:
+            pki.auto_enrol(org.code, org.name_en or org.name)
+        return pki.signing_material(org.code)
+    except pki.PkiError as exc:
+        raise SigningUnavailable(str(exc)) from None
 
 
-def trust_anchors() -> list[x509.Certificate]:
-    anchors = []
-    for path in sorted((pki_dir() / "trust").glob("*.pem")):
-        anchors.extend(x509.load_pem_x509_certificates(path.read_bytes()))
-    return anchors
+def trust_anchors() -> pki.TrustStore:
+    """The configured trust anchors with the operator's revocations (for ``verify_dcc``)."""
+    return pki.trust_store()
 
 
 # -- building --------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def _next_number(event: CalibrationEvent) -> str:
 
 
 def _require(user, event: CalibrationEvent) -> None:
-    if not can_write(user, event):
+    if not authors(user, event):
         raise NotAllowed("only the performing laboratory may prepare or issue its certificates")
 
 
@@ -237,17 +237,60 @@ def submit(cert: Certificate, user) -> Certificate:
     return cert
 
 
+class SchemaMissing(WorkflowError):
+    """Operator error: the XSD a certificate must be validated against is not installed."""
+
+
+def _issuable(xml: bytes) -> dict:
+    """The validation report of ``xml`` if it may be issued; else why not (WorkflowError).
+
+    Only a certificate valid against the XSD of its own schemaVersion and D-SI is issued: a
+    signature must never vouch for a document nobody checked. A missing XSD is the operator's
+    to fix (logged with the places looked at); the message names the remedy, not server paths.
+    """
+    report = validate(xml)
+    missing = [p for p in report.problems if p.kind == "schema-unavailable"]
+    if missing:
+        logger.error("certificate cannot be issued: %s", missing[0].message)
+        raise SchemaMissing(
+            f"the certificate cannot be issued: {install_hint(report.schema_version or '?')}"
+        )
+    if not report.valid:
+        shown = "; ".join(f"[{p.kind}] {p.xpath}: {p.message}" for p in report.problems[:5])
+        more = len(report.problems) - 5
+        raise WorkflowError(
+            "the certificate is not valid (XSD, D-SI units, semantics) and cannot be issued: "
+            f"{shown}{f' (and {more} more)' if more > 0 else ''}"
+        )
+    return report.to_dict()
+
+
 def issue(cert: Certificate, reviewer) -> Certificate:
-    """Second-person review: sign with the lab's key, log the canonical hash, mark issued."""
+    """Second-person review: validate, sign with the lab's key, check the signature verifies for
+    the lab, log the canonical hash, mark issued."""
     _require(reviewer, cert.event)
     if cert.status != Certificate.Status.IN_REVIEW:
         raise WorkflowError(f"only a certificate in review can be issued (status: {cert.status})")
     if cert.prepared_by_id == reviewer.pk:
         raise WorkflowError("the reviewer must be a second person, not the one who prepared it")
-    key, chain = signing_material(cert.event.performed_by)
+    validation = _issuable(cert.xml.encode())
+    lab = cert.event.performed_by
+    key, chain = signing_material(lab)
     signed = sign_dcc(cert.xml.encode(), key, chain)
     digest = canonical_hash(signed)
+    # Issue only what the public page will call valid: a signature that does not verify, or a
+    # certificate that does not name this laboratory, would be refused there.
+    check = verify_dcc(signed, trust_anchors())
+    reasons = check.integrity_problems + check.trust_problems
+    if check.valid:
+        reasons = [r for r in [entitlement_problem(check.signer_attributes, lab)] if r]
+    if reasons:
+        logger.error("signature of %s does not verify: %s", cert.number, "; ".join(reasons))
+        raise SigningUnavailable(
+            f"the laboratory's signature does not verify, nothing was issued: {reasons[0]}"
+        )
     with transaction.atomic(), acting_as(reviewer, "reviewed and issued"):
+        cert.validation = validation
         cert.xml = signed.decode()
         cert.canonical_hash = digest
         cert.reviewed_by = reviewer
@@ -290,9 +333,105 @@ def withdraw(cert: Certificate, user, reason: str) -> Certificate:
 # -- verification ----------------------------------------------------------------------------
 
 
+#: Statuses anyone may see; drafts and certificates in review exist only inside their lab.
+PUBLIC_STATUSES = (
+    Certificate.Status.ISSUED,
+    Certificate.Status.SUPERSEDED,
+    Certificate.Status.WITHDRAWN,
+    Certificate.Status.EXTERNAL,
+    Certificate.Status.UNVERIFIED,
+)
+_EXTERNAL = (Certificate.Status.EXTERNAL, Certificate.Status.UNVERIFIED)
+# An absolute file-system path (two or more segments) not inside a URL or an XPath step.
+_PATH = re.compile(r"(?<![\w:/.*@\]])/(?:[\w.+-]+/)+[\w.+-]*")
+
+
+def public_certificates():
+    """Certificates the public verification may find (never a draft or one in review)."""
+    return Certificate.objects.filter(status__in=PUBLIC_STATUSES)
+
+
+def entitlement_problem(attributes: dict[str, list[str]], org: Organisation) -> str | None:
+    """Why a signer with certificate subject ``attributes`` may not sign for ``org``, or None.
+
+    The platform's enrolment writes the laboratory's unified social credit code as
+    organizationIdentifier (X.520 2.5.4.97) and its name as O. A code decides when present
+    (``NTRCN-<code>`` in the ETSI EN 319 412-1 §5.1.4 form counts); without one the O must be
+    the organisation's name. Anything else — another organisation's code, a test CA's O,
+    a bare CN — is not entitled, however trusted the chain.
+    """
+    ids = attributes.get("organizationIdentifier", []) + attributes.get("serialNumber", [])
+    if any(v == org.code or v.endswith(f"-{org.code}") for v in ids):
+        return None
+    names = {n for n in (org.name, org.name_en) if n}
+    names |= {n[:64] for n in names}  # enrolment truncates O to X.520's 64 characters
+    if not attributes.get("organizationIdentifier") and set(attributes.get("O", [])) & names:
+        return None
+    who = ", ".join(f"{k}={'/'.join(v)}" for k, v in attributes.items()) or "an unnamed signer"
+    return (
+        f"the signer ({who}) is not entitled to sign for {org.name} ({org.code}): its "
+        "certificate names neither that credit code nor that organisation"
+    )
+
+
+def _leaf_kind(cert: Certificate) -> str:
+    return "certificate-external" if cert.status in _EXTERNAL else "certificate"
+
+
+def _log_problem(cert: Certificate, digest: str) -> str | None:
+    """Why the log does not hold ``digest`` as this certificate's leaf, or None."""
+    from jiliang.core.ledger import leaf_hash
+
+    if cert.ledger_index is None:
+        return "the certificate is not in the transparency log"
+    log, _signer = ledger.ensure_log()
+    try:
+        payload = ledger.leaf_payload(_leaf_kind(cert), cert.number, digest)
+        if cert.ledger_index >= log.size or log.leaf_hash(cert.ledger_index) != leaf_hash(payload):
+            return "the content's canonical hash is not the one in the transparency log"
+    finally:
+        log.close()
+    return None
+
+
+def _scrub(text: str) -> str:
+    """A message fit for the public: server file paths replaced."""
+    return _PATH.sub("[…]", text)
+
+
+def _public_schema(report: dict | None) -> dict | None:
+    if report is None:
+        return None
+    problems = []
+    for p in report.get("problems", []):
+        message = p.get("message", "")
+        if p.get("kind") == "schema-unavailable":
+            message = (
+                f"the XSD for DCC schemaVersion {report.get('schema_version')} is not installed "
+                "on this server, so the format could not be checked"
+            )
+        problems.append({**p, "message": _scrub(message)})
+    return {**report, "problems": problems}
+
+
+def _public_signature(report: dict | None) -> dict | None:
+    if report is None:
+        return None
+    return {
+        **report,
+        "integrity_problems": [_scrub(p) for p in report.get("integrity_problems", [])],
+        "trust_problems": [_scrub(p) for p in report.get("trust_problems", [])],
+    }
+
+
 @dataclass
 class Verification:
-    """What the public page shows about a certificate (stored, uploaded, or both)."""
+    """What the public page shows about a certificate (stored, uploaded, or both).
+
+    ``valid`` is the verdict: true only when every check holds (``reasons`` is empty).
+    ``issuer`` is the organisation the certificate may be shown as issued by — None for an
+    unverified external certificate, which shows only who registered it.
+    """
 
     number: str | None
     certificate: Certificate | None
@@ -302,26 +441,74 @@ class Verification:
     current: bool | None
     inclusion: dict | None
     problems: list[str]
+    valid: bool = False
+    reasons: list[str] = field(default_factory=list)
+    issuer: str | None = None
+    registered_by: str | None = None
+    replaced_by: str | None = None
+
+
+def _reasons(
+    cert: Certificate | None,
+    digest: str | None,
+    schema: dict | None,
+    signature: dict | None,
+    inclusion: dict | None,
+) -> list[str]:
+    """Every reason the verdict is not "valid" (empty: valid)."""
+    if cert is None:
+        return ["no certificate with this number or content was issued here"]
+    reasons = []
+    org = cert.event.performed_by
+    if cert.status == Certificate.Status.UNVERIFIED:
+        reasons.append(
+            "unverified external certificate: registered by a laboratory without a valid "
+            "signature of a trusted signer entitled for the issuer it names"
+        )
+    if not signature or not signature.get("valid"):
+        reasons.append("signature: not valid (integrity or trust failed)")
+    elif signature.get("signed_hash") != digest:
+        reasons.append("signature: it does not cover the content shown")
+    elif cert.status != Certificate.Status.UNVERIFIED:
+        problem = entitlement_problem(signature.get("signer_attributes") or {}, org)
+        if problem:
+            reasons.append(f"signer: {problem}")
+    if not schema or not schema.get("valid"):
+        reasons.append("format: not valid against the XSD of its schemaVersion and D-SI")
+    if digest is None:
+        reasons.append("canonical hash: the content could not be hashed")
+    elif digest != cert.canonical_hash:
+        reasons.append("canonical hash: the content differs from the certificate issued here")
+    else:
+        problem = _log_problem(cert, digest)
+        if problem:
+            reasons.append(f"transparency log: {problem}")
+    if not inclusion or not inclusion.get("verified"):
+        reasons.append("transparency log: no verified inclusion proof")
+    if not cert.is_current:
+        reasons.append(f"status: not the current version ({cert.status})")
+    return reasons
 
 
 def verify(xml: bytes | None = None, number: str | None = None) -> Verification:
-    """Verify an uploaded DCC and/or a certificate number against the platform's records."""
+    """Verify an uploaded DCC and/or a certificate number against the platform's records.
+
+    Never raises for a hostile or broken file: every failure becomes a reason. Drafts and
+    certificates in review are not found (as for an unknown number).
+    """
     problems: list[str] = []
-    cert = (
-        Certificate.objects.select_related("event").filter(number=number).first()
-        if number
-        else None
-    )
+    public = public_certificates().select_related("event__performed_by", "event__standard__owner")
+    cert = public.filter(number=number).first() if number else None
     digest = schema = signature = None
     if xml is not None:
         schema = validate(xml).to_dict()
+        signature = verify_dcc(xml, trust_anchors()).to_dict()
         try:
             digest = canonical_hash(xml)
         except DccError as exc:
             problems.append(f"not a readable DCC: {exc}")
         else:
-            signature = verify_dcc(xml, trust_anchors()).to_dict()
-            by_hash = Certificate.objects.filter(canonical_hash=digest).first()
+            by_hash = public.filter(canonical_hash=digest).first()
             if by_hash is None:
                 problems.append("no certificate with this content was issued here")
             elif cert is not None and by_hash.pk != cert.pk:
@@ -332,24 +519,43 @@ def verify(xml: bytes | None = None, number: str | None = None) -> Verification:
                     number = parse_dcc(xml).certificate_id
                 except DccError:
                     number = None
-    elif cert is not None and cert.canonical_hash:
-        digest = cert.canonical_hash
-        schema = cert.validation
-        signature = verify_dcc(cert.xml.encode(), trust_anchors()).to_dict()
+    elif cert is not None:
+        stored = cert.xml.encode()
+        schema = validate(stored).to_dict()
+        signature = verify_dcc(stored, trust_anchors()).to_dict()
+        try:
+            digest = canonical_hash(stored)
+        except DccError as exc:
+            problems.append(f"the stored certificate is not a readable DCC: {exc}")
     if number and cert is None:
         problems.append(f"no certificate numbered {number}")
     inclusion = (
         ledger.inclusion(cert.ledger_index) if cert and cert.ledger_index is not None else None
     )
+    reasons = _reasons(cert, digest, schema, signature, inclusion)
+    replacement = getattr(cert, "replaced_by", None) if cert else None
+    unverified = cert is not None and cert.status == Certificate.Status.UNVERIFIED
+    standard = cert.event.standard if cert and cert.event.standard_id else None
     return Verification(
         number=number,
         certificate=cert,
-        schema=schema,
-        signature=signature,
+        schema=_public_schema(schema),
+        signature=_public_signature(signature),
         canonical_hash=digest,
         current=cert.is_current if cert else None,
         inclusion=inclusion,
-        problems=problems,
+        problems=[_scrub(p) for p in problems],
+        valid=not reasons,
+        reasons=[_scrub(r) for r in reasons],
+        issuer=cert.event.performed_by.name if cert and not unverified else None,
+        registered_by=(
+            standard.owner.name if unverified and standard and standard.owner_id else None
+        ),
+        replaced_by=(
+            replacement.number
+            if replacement is not None and replacement.status in PUBLIC_STATUSES
+            else None
+        ),
     )
 
 
@@ -378,8 +584,7 @@ def audit_certificates() -> RecordAudit:
                     "certificate XML no longer matches its hash",
                     object=f"certificate:{cert.number}",
                 )
-            kind = "certificate-external" if cert.status == "external" else "certificate"
-            payload = ledger.leaf_payload(kind, cert.number, cert.canonical_hash)
+            payload = ledger.leaf_payload(_leaf_kind(cert), cert.number, cert.canonical_hash)
             if cert.ledger_index >= log.size or log.leaf_hash(cert.ledger_index) != leaf_hash(
                 payload
             ):
@@ -402,13 +607,15 @@ def import_external(xml: bytes, standard, laboratory: Organisation, user) -> Cer
 
     The certificate's first result quantity with a D-SI unit becomes the event's result (value,
     U, k); its dates become the event's dates. Everything happens in one transaction, and the
-    certificate is stored verbatim (status ``external``) with its canonical hash logged, so the
-    traceability engine can cite it.
+    certificate is stored verbatim with its canonical hash logged, so the traceability engine can
+    cite it. Status ``external`` only when its signature verifies, chains to a trust anchor and
+    the signer is entitled to sign for ``laboratory``; otherwise ``unverified`` — the public
+    page then shows it as registered by the importing lab, never as ``laboratory``'s.
     """
     from jiliang.core.dcc import parse_xml
     from jiliang.core.units import UnitError, parse_dsi
 
-    if not can_write(user, standard):
+    if not authors(user, standard):
         raise NotAllowed("only the owner of the standard may register its calibrations")
     try:
         parse_xml(xml)
@@ -459,12 +666,19 @@ def import_external(xml: bytes, standard, laboratory: Organisation, user) -> Cer
         raise WorkflowError(
             f"the DCC does not make a valid calibration record: {exc.message_dict}"
         ) from None
-    with transaction.atomic(), acting_as(user, "third-party DCC imported"):
+    check = verify_dcc(xml, trust_anchors())
+    verified = (
+        check.valid
+        and check.signed_hash == digest
+        and entitlement_problem(check.signer_attributes, laboratory) is None
+    )
+    status = Certificate.Status.EXTERNAL if verified else Certificate.Status.UNVERIFIED
+    with transaction.atomic(), acting_as(user, f"third-party DCC imported ({status})"):
         event.save()
         cert = Certificate(
             number=parsed.certificate_id,
             event=event,
-            status=Certificate.Status.EXTERNAL,
+            status=status,
             xml=xml.decode("utf-8"),
             canonical_hash=digest,
             prepared_by=user,

@@ -37,4 +37,22 @@ EN = {
     "格式（XSD 与 D-SI）": "Format (XSD and D-SI)",
     "签名与证书链": "Signature and certificate chain",
     "DCC XML": "DCC XML",
+    "PDF 暂不可用": "PDF unavailable",
+    "服务器缺少中文字体，暂时无法生成该证书的 PDF。请联系平台管理员安装字体（fonts-wqy-zenhei 或设置 JILIANG_CJK_FONT）。": "The server has no Chinese font, so the PDF of this certificate cannot be produced for now. "
+    "Ask the platform administrator to install one (fonts-wqy-zenhei, or set JILIANG_CJK_FONT).",
+    "权威证书是 DCC XML 文件，仍可下载并核验：": "The authoritative certificate is the DCC XML file, which you can still download and verify:",
+    "信任锚": "Trust anchor",
+    # public verification verdict (issue 11: verification that cannot be fooled)
+    "未核实的外部证书": "Unverified external",
+    "证书有效": "Certificate valid",
+    "证书无效": "Certificate NOT valid",
+    "请勿信任此证书：": "Do not rely on this certificate:",
+    "签名、签发机构、格式、规范化哈希与透明日志全部核验通过。": (
+        "Signature, issuer, format, canonical hash and transparency log all verified."
+    ),
+    "现行版本": "Current version",
+    "未核实的外部证书：签发机构未经签名证实": (
+        "Unverified external certificate: no signature confirms the issuer"
+    ),
+    "由 %(lab)s 登记": "registered by %(lab)s",
 }

@@ -10,9 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
+from jiliang.core.dcc.errors import RenderError
 from jiliang.core.dcc.render import render_pdf
+from jiliang.platform.registry.authority import authors
 from jiliang.platform.registry.models import CalibrationEvent
-from jiliang.platform.registry.permissions import can_write, readable
+from jiliang.platform.registry.permissions import readable
 
 from . import services
 from .models import Certificate
@@ -29,7 +31,7 @@ def event_certificates_panel(request: HttpRequest, obj) -> str | None:
         {
             "certificates": certs,
             "event": obj,
-            "can_draft": can_write(request.user, obj)
+            "can_draft": authors(request.user, obj)
             and not certs.exclude(status=Certificate.Status.WITHDRAWN).exists(),
         },
         request=request,
@@ -45,7 +47,7 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "cert": cert,
             "check": check,
-            "can_act": can_write(request.user, cert.event),
+            "can_act": authors(request.user, cert.event),
         },
     )
 
@@ -96,7 +98,14 @@ def download_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     cert = get_object_or_404(readable(request.user, Certificate), pk=pk)
     from django.conf import settings
 
-    pdf = render_pdf(cert.xml.encode(), url_base=settings.PUBLIC_URL)
+    try:
+        pdf = render_pdf(cert.xml.encode(), url_base=settings.PUBLIC_URL)
+    except RenderError:
+        # no CJK font on this server: a configuration fault, temporary from the user's side
+        # (503 with a page that says so and links the XML), not a crash
+        return render(
+            request, "certificates/pdf_unavailable.html", {"certificate": cert}, status=503
+        )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{cert.number}.pdf"'
     return response
@@ -111,9 +120,11 @@ def public_verify(request: HttpRequest, number: str | None = None) -> HttpRespon
         error = f"file larger than {MAX_UPLOAD // (1024 * 1024)} MiB"
     elif upload is not None or number:
         result = services.verify(xml=upload.read() if upload else None, number=number)
+    # An unknown number and a draft's number get the same 404: drafts stay inside their lab.
+    not_found = result is not None and upload is None and result.certificate is None
     return render(
         request,
         "certificates/verify.html",
         {"result": result, "error": error, "number": number or ""},
-        status=400 if error else 200,
+        status=400 if error else 404 if not_found else 200,
     )
