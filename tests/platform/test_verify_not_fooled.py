@@ -164,6 +164,11 @@ def test_unsigned_import_naming_the_nmi_is_unverified_and_not_shown_as_nmi(clien
     assert page.status_code == 200 and 'class="verdict bad"' in html
     assert NMI_NAME not in html
     assert services.audit_certificates().ok  # logged as an external certificate leaf
+    # the claim is no evidence: the traceability engine does not rest a chain on it
+    from jiliang.platform.traceability.loader import load_records
+
+    event_id = str(Certificate.objects.get(number="PTB-EXT-1").event_id)
+    assert event_id not in {e.id for e in load_records().events}
 
 
 @needs_xsd

@@ -37,6 +37,7 @@ from jiliang.core.traceability import (
     TraceabilityEngine,
 )
 from jiliang.platform.audit.models import AuditEntry
+from jiliang.platform.certificates.models import Certificate
 from jiliang.platform.registry import models as m
 
 _CHUNK = 50_000
@@ -170,8 +171,12 @@ def _events() -> tuple[CalibrationEvent, ...]:
         used_rm[ev].append(str(rm))
     out = []
     empty: tuple[str, ...] = ()
+    # A third-party DCC whose signature is not valid, trusted and entitled for the laboratory it
+    # names is stored as "unverified": its event is the importer's claim, not evidence, so the
+    # chain does not rest on it (the standard shows "no calibration" until a verified one).
+    unverified = Certificate.objects.filter(status=Certificate.Status.UNVERIFIED).values("event_id")
     for pk, inst, std, rm, by, on, due, wd, point, u, unit in _iter(
-        m.CalibrationEvent.objects,
+        m.CalibrationEvent.objects.exclude(pk__in=unverified),
         "pk",
         "instrument_id",
         "standard_id",
