@@ -190,9 +190,9 @@ def world(db) -> World:
             valid_from=dt.date(2020, 1, 1),
             valid_to=dt.date(2030, 12, 31),
         )
-        m.CalibrationEvent.objects.filter(performed_by=orgs[key]).update(
-            performed_by_person=person
-        )
+        for event in m.CalibrationEvent.objects.filter(performed_by=orgs[key]):
+            event.performed_by_person = person  # save(), not update(): audited like any change
+            event.save()
     tokens = {role: ApiToken.issue(user, "test")[1] for role, user in users.items()}
     return World(regions, orgs, standards, instruments, events, users, tokens, people)
 
