@@ -191,6 +191,15 @@ EN = {
     "您无权修改此记录": "You may not change this record",
     "您无权在此范围内保存记录": "You may not save a record in this scope",
     "您无权新建此类记录": "You may not create records of this kind",
+    "标称值/参考值": "Nominal/reference value",
+    "判定规则": "Decision rule",
+    "保护带系数 r（w = r·U）": "Guard-band factor r (w = r·U)",
+    "按记录的判定规则，结论应为“%(d)s”": "Under the recorded decision rule the verdict is “%(d)s”",
+    "简单接受": "Simple acceptance",
+    "风险共担": "Shared risk",
+    "保护带接受": "Guarded acceptance",
+    "保护带拒绝": "Guarded rejection",
+    "非二元判定": "Non-binary statement",
     "内部校准：由器具使用单位自行完成，不是检定，不计入强制检定，也不关闭强检备案。": (
         "Internal calibration: done by the instrument's owner itself. It is not a verification, "
         "counts in no compulsory-verification figure and closes no filing."

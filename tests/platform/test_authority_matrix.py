@@ -419,7 +419,7 @@ def test_create_and_delete_matrix(client, matrix, model):
 
 
 def test_security_doc_prints_the_authority_table():
-    """docs/security.md shows the table generated from RULES, so the doc cannot drift."""
+    """docs/security.md shows the table generated from RULES (scripts/authority_table)."""
     from pathlib import Path
 
     from jiliang.platform.registry.authority import authority_markdown

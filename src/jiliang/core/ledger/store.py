@@ -665,6 +665,8 @@ class TileStore:
 
     def tile(self, level: int, index: int, width: int | None = None) -> bytes:
         """C2SP ``tile/<level>/<index>[.p/<width>]`` bytes, for mirrors and static export."""
+        if level < 0 or index < 0:  # a negative level would be a negative shift (ValueError)
+            raise IndexOutOfRangeError(f"tile {level}/{index}: level and index must be ≥ 0")
         count = self.state.size >> (TILE_HEIGHT * level)
         available = min(TILE_WIDTH, count - index * TILE_WIDTH)
         want = TILE_WIDTH if width is None else width

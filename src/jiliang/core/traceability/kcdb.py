@@ -103,6 +103,8 @@ def parse_kcdb(
             source = json.loads(source)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise KCDBFormatError(f"not JSON: {exc}") from exc
+        except RecursionError:  # "[[[[…" nested past the decoder's stack: not a KCDB answer
+            raise KCDBFormatError("not JSON: nested too deeply") from None
     if isinstance(source, Mapping):
         if "data" in source:
             source = source["data"]

@@ -206,15 +206,25 @@ def _unary(fn: Callable, deriv: Callable[[Any, Any], Any]) -> Callable:
 
 
 def _binary(name: str) -> Callable:
-    ops: dict[str, Callable] = {
-        "add": lambda a, b: a + b,
-        "subtract": lambda a, b: a - b,
-        "multiply": lambda a, b: a * b,
-        "true_divide": lambda a, b: a / b,
-        "divide": lambda a, b: a / b,
-        "power": lambda a, b: a**b,
+    # Called by numpy when the left operand is a numpy scalar (np.float64(2) + Var): dispatch to
+    # the Var's own (reflected) method. ``a + b`` here would hand the pair straight back to numpy
+    # and recurse until RecursionError (``sqrt(-1) + x`` did exactly that).
+    methods: dict[str, tuple[str, str]] = {
+        "add": ("__add__", "__radd__"),
+        "subtract": ("__sub__", "__rsub__"),
+        "multiply": ("__mul__", "__rmul__"),
+        "true_divide": ("__truediv__", "__rtruediv__"),
+        "divide": ("__truediv__", "__rtruediv__"),
+        "power": ("__pow__", "__rpow__"),
     }
-    return ops[name]
+    direct, reflected = methods[name]
+
+    def op(a: Any, b: Any) -> Var:
+        if isinstance(a, Var):
+            return getattr(a, direct)(b)
+        return getattr(b, reflected)(a)
+
+    return op
 
 
 def _arctan2(y: Any, x: Any) -> Var:

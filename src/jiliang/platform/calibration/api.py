@@ -13,6 +13,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from jiliang.platform.audit.context import acting_as
+from jiliang.platform.params import Limit, Offset
+from jiliang.platform.registry.authority import authors
 from jiliang.platform.registry.models import CalibrationEvent, Organisation
 from jiliang.platform.registry.permissions import can_write, readable
 
@@ -80,9 +82,9 @@ def evaluate_spec(request: HttpRequest, payload: EvaluateIn):
 
 
 @router.get("/budgets", response=list[BudgetOut])
-def list_budgets(request: HttpRequest, limit: int = 50, offset: int = 0):
+def list_budgets(request: HttpRequest, limit: Limit = 50, offset: Offset = 0):
     qs = readable(_user(request), UncertaintyBudget).select_related("event", "owner")
-    return [_out(b) for b in qs[offset : offset + min(limit, 500)]]
+    return [_out(b) for b in qs[offset : offset + limit]]
 
 
 @router.get("/budgets/{pk}", response=BudgetOut)
@@ -117,7 +119,7 @@ def create_budget(request: HttpRequest, payload: BudgetIn):
         method=payload.method,
         seed=payload.seed,
     )
-    if not can_write(user, budget) or (event is not None and not can_write(user, event)):
+    if not can_write(user, budget) or (event is not None and not authors(user, event)):
         raise HttpError(403, "you may not create budgets for this organisation or event")
     if event is not None and UncertaintyBudget.objects.filter(event=event).exists():
         raise HttpError(409, f"event {event.certificate_no} already has a budget")

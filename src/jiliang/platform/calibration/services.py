@@ -22,6 +22,10 @@ def request_limits() -> BudgetLimits:
     )
 
 
+#: what the core raises on a specification of the wrong shape (not a server fault)
+_MALFORMED_SPEC = (TypeError, ValueError, KeyError, AttributeError, ArithmeticError, RecursionError)
+
+
 class BudgetInputError(ValueError):
     """The specification cannot be evaluated; the message names the input or limit."""
 
@@ -48,6 +52,10 @@ def evaluate(
         )
     except UncertaintyError as exc:
         raise BudgetInputError(str(exc)) from None
+    except _MALFORMED_SPEC as exc:
+        # a spec of the wrong shape (``"coverage": "abc"``, ``"mcm": []``, ``"model": 5``) makes
+        # the core's float()/dict() calls fail: that is the client's input, so a 422, not a 500
+        raise BudgetInputError(f"spec: cannot be evaluated ({type(exc).__name__}: {exc})") from None
     return result.to_dict()
 
 

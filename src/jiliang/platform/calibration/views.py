@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiliang.platform.audit.context import acting_as
+from jiliang.platform.registry.authority import authors
 from jiliang.platform.registry.models import CalibrationEvent
 from jiliang.platform.registry.permissions import can_write, readable
 
@@ -118,6 +119,6 @@ def event_budget_panel(request: HttpRequest, obj) -> str | None:
     budget = readable(request.user, UncertaintyBudget).filter(event=obj).first()
     return render_to_string(
         "calibration/event_panel.html",
-        {"budget": budget, "event": obj, "can_add": can_write(request.user, obj)},
+        {"budget": budget, "event": obj, "can_add": authors(request.user, obj)},
         request=request,
     )

@@ -97,6 +97,34 @@ def _contact(org: Organisation) -> Contact:
     return Contact(name=_both(org.name, org.name_en), city=org.region.name, country_code="CN")
 
 
+def _decision_statement(event: CalibrationEvent):
+    """The decision rule the verdict actually came from (never a boilerplate claim)."""
+    if event.conformity == "none":
+        return None
+    decision = event.decision()
+    if decision is None:
+        return _both(
+            "符合性结论由实验室依据检定/校准规程给出，未记录判定规则",
+            "Conformity stated by the laboratory under the verification or calibration "
+            "procedure; no decision rule was recorded",
+        )
+    rule = decision.rule
+    lo, hi = decision.acceptance_lower, decision.acceptance_upper
+    zh = {
+        "simple acceptance": "简单接受规则（w = 0）",
+        "shared risk": "风险共担规则（w = 0）",
+        "guarded acceptance": f"保护带接受规则（w = {rule.r:g}·U）",
+        "guarded rejection": f"保护带拒绝规则（w = {rule.r:g}·U）",
+        "non-binary": f"非二元判定规则（w = {rule.r:g}·U）",
+    }[rule.kind.value]
+    limits = f"[{lo:.6g}, {hi:.6g}] {event.si_unit}"
+    return _both(
+        f"按 ILAC-G8:09/2019 §4.2 {zh}判定符合性，接受区间 {limits}，结论：{decision.verdict.zh}",
+        f"Conformity decided by the ILAC-G8:09/2019 §4.2 {rule.description} rule, acceptance "
+        f"interval {limits}: {decision.verdict.value}",
+    )
+
+
 def record_for_event(event: CalibrationEvent, number: str, prepared_by: str) -> CalibrationRecord:
     """The plain DCC record of a calibration event (the input of ``core.dcc.build_dcc``)."""
     item_obj = event.item
@@ -149,12 +177,7 @@ def record_for_event(event: CalibrationEvent, number: str, prepared_by: str) -> 
                 ],
             )
         )
-    decision = None
-    if event.conformity != "none":
-        decision = _both(
-            "按简单接受规则（ILAC-G8:09/2019 §4.2.1）判定符合性",
-            "Conformity decided by simple acceptance (ILAC-G8:09/2019 §4.2.1)",
-        )
+    decision = _decision_statement(event)
     return CalibrationRecord(
         certificate_id=number,
         begin_date=event.performed_on,

@@ -6,8 +6,10 @@ hold the operator to it. Signing a checkpoint on demand needs an administrator.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Path, Query, Router
 from ninja.errors import HttpError
 
 from jiliang.core.ledger import LeafNotFoundError, LedgerError, leaf_hash
@@ -17,6 +19,14 @@ from jiliang.platform.audit.models import AuditEntry
 from . import service
 
 router = Router(tags=["ledger"])
+
+#: leaf indices and tree sizes: non-negative and within the store's 64-bit counters
+MAX_INDEX = 2**63 - 1
+_Index = Annotated[int, Query(ge=0, le=MAX_INDEX)]
+#: C2SP tlog tiles: levels 0..63 (tile height 8 covers any 64-bit tree), width 1..256
+_TileLevel = Annotated[int, Path(ge=0, le=63)]
+_PathIndex = Annotated[int, Path(ge=0, le=MAX_INDEX)]
+_TileWidth = Annotated[int, Query(ge=1, le=256)]
 
 
 def _log():
@@ -57,9 +67,9 @@ def vkey(request: HttpRequest):
 @router.get("/proof/inclusion", summary="Inclusion proof by leaf index or leaf hash (hex)")
 def inclusion(
     request: HttpRequest,
-    index: int | None = None,
+    index: _Index | None = None,
     leaf_hash_hex: str | None = None,
-    size: int | None = None,
+    size: _Index | None = None,
 ):
     log = _log()
     try:
@@ -84,7 +94,7 @@ def inclusion(
 
 
 @router.get("/proof/consistency", summary="Consistency proof between two tree sizes")
-def consistency(request: HttpRequest, old: int, new: int | None = None):
+def consistency(request: HttpRequest, old: _Index, new: _Index | None = None):
     log = _log()
     try:
         try:
@@ -96,7 +106,9 @@ def consistency(request: HttpRequest, old: int, new: int | None = None):
 
 
 @router.get("/tile/{level}/{index}", summary="C2SP tlog tile (full); append ?width=W for partial")
-def tile(request: HttpRequest, level: int, index: int, width: int | None = None):
+def tile(
+    request: HttpRequest, level: _TileLevel, index: _PathIndex, width: _TileWidth | None = None
+):
     log = _log()
     try:
         try:
@@ -109,7 +121,7 @@ def tile(request: HttpRequest, level: int, index: int, width: int | None = None)
 
 
 @router.get("/entry/{index}", summary="The logged payload of one leaf (kind, id, digest)")
-def entry(request: HttpRequest, index: int):
+def entry(request: HttpRequest, index: _PathIndex):
     log = _log()
     try:
         try:

@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from jiliang.core.conformity import ConformityError, Decision, RuleKind, Tolerance, Verdict, decide
+from jiliang.core.conformity import DecisionRule as CoreRule
 from jiliang.core.identifiers import IdentifierError, validate_credit_code, validate_lifetime_id
 from jiliang.core.legal.catalogue import default_catalogue
 
@@ -505,14 +507,25 @@ class CMC(SIQuantityModel):
             raise ValidationError(errors)
 
 
+#: the registry's decision-rule codes → the core's rule kinds
+RULE_KINDS = {
+    "simple_acceptance": RuleKind.SIMPLE_ACCEPTANCE,
+    "shared_risk": RuleKind.SHARED_RISK,
+    "guarded_acceptance": RuleKind.GUARDED_ACCEPTANCE,
+    "guarded_rejection": RuleKind.GUARDED_REJECTION,
+    "non_binary": RuleKind.NON_BINARY,
+}
+
+
 class CalibrationEvent(SIQuantityModel):
     """A calibration or verification (校准/检定) of an instrument, standard or reference
     material."""
 
-    QUANTITY_FIELDS = ("result_value",)
+    QUANTITY_FIELDS = ("result_value", "nominal_value")
     DELTA_FIELDS = ("result_uncertainty",)
     result_value_si = si_field()
     result_uncertainty_si = si_field()
+    nominal_value_si = si_field()
 
     class Kind(models.TextChoices):
         CALIBRATION = "calibration", _("校准")
@@ -523,6 +536,15 @@ class CalibrationEvent(SIQuantityModel):
         FAIL = "fail", _("不合格")
         INCONCLUSIVE = "inconclusive", _("无法判定")
         NONE = "none", _("未作判定")
+
+    class DecisionRule(models.TextChoices):
+        """Decision rules of ILAC-G8:09/2019 §4.2 (:class:`jiliang.core.conformity.RuleKind`)."""
+
+        SIMPLE_ACCEPTANCE = "simple_acceptance", _("简单接受")
+        SHARED_RISK = "shared_risk", _("风险共担")
+        GUARDED_ACCEPTANCE = "guarded_acceptance", _("保护带接受")
+        GUARDED_REJECTION = "guarded_rejection", _("保护带拒绝")
+        NON_BINARY = "non_binary", _("非二元判定")
 
     certificate_no = models.CharField(_("证书编号"), max_length=60, unique=True)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
@@ -574,6 +596,11 @@ class CalibrationEvent(SIQuantityModel):
     conformity = models.CharField(
         _("符合性结论"), max_length=20, choices=Conformity.choices, default="none"
     )
+    nominal_value = models.FloatField(_("标称值/参考值"), null=True, blank=True)
+    decision_rule = models.CharField(
+        _("判定规则"), max_length=30, choices=DecisionRule.choices, blank=True, default=""
+    )
+    guard_band = models.FloatField(_("保护带系数 r（w = r·U）"), default=0.0)
     withdrawn = models.BooleanField(_("已撤回"), default=False)
 
     class Meta:
@@ -617,6 +644,31 @@ class CalibrationEvent(SIQuantityModel):
     def __str__(self) -> str:
         return self.certificate_no
 
+    def decision(self) -> Decision | None:
+        """The statement of conformity the core derives (ILAC-G8:09/2019 via
+        :func:`jiliang.core.conformity.decide`) from the result, its U and k, the tolerance
+        nominal ± MPE of the instrument (in SI) and the recorded decision rule; ``None`` when one
+        of them is missing. ``ConformityError`` names the field at fault."""
+        inst = self.instrument if self.instrument_id else None
+        needed = (self.result_value_si, self.result_uncertainty_si, self.nominal_value_si)
+        if not self.decision_rule or inst is None or inst.mpe_si is None or None in needed:
+            return None
+        rule = CoreRule(RULE_KINDS[self.decision_rule], self.guard_band or 0.0)
+        tolerance = Tolerance.symmetric(self.nominal_value_si, inst.mpe_si)
+        return decide(
+            self.result_value_si, self.result_uncertainty_si, tolerance, rule, k=self.k or 2.0
+        )
+
+    def derived_conformity(self) -> str | None:
+        """pass / fail / inconclusive (a conditional verdict) from :meth:`decision`, if any."""
+        decision = self.decision()
+        if decision is None:
+            return None
+        return {
+            Verdict.PASS: self.Conformity.PASS,
+            Verdict.FAIL: self.Conformity.FAIL,
+        }.get(decision.verdict, self.Conformity.INCONCLUSIVE)
+
     @property
     def is_internal(self) -> bool:
         """An internal calibration (内部校准): the owner calibrated its own instrument. It is never
@@ -650,5 +702,34 @@ class CalibrationEvent(SIQuantityModel):
             errors["due_on"] = _("有效期至必须晚于检定/校准日期")
         if self.result_uncertainty is not None and not self.result_uncertainty > 0:
             errors["result_uncertainty"] = _("不确定度必须为正数")
+        if not errors:
+            errors.update(self._conformity_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _conformity_errors(self) -> dict:
+        """A recorded decision rule makes the verdict the core's: a contradicting one typed in
+        is refused (never silently replaced), a missing one is filled in by :meth:`save`."""
+        self.compute_si()
+        try:
+            derived = self.derived_conformity()
+        except ConformityError as exc:
+            where = {"rule.r": "guard_band", "mpe": "instrument"}
+            field = where.get(exc.field, "decision_rule")
+            return {field: str(exc)}
+        if derived is not None and self.conformity not in (derived, self.Conformity.NONE):
+            return {
+                "conformity": _("按记录的判定规则，结论应为“%(d)s”")
+                % {"d": self.Conformity(derived).label}
+            }
+        return {}
+
+    def save(self, *args, **kwargs):
+        self.compute_si()
+        try:
+            derived = self.derived_conformity()
+        except ConformityError:
+            derived = None  # clean() names the field; saves outside forms keep what was given
+        if derived is not None:
+            self.conformity = derived
+        super().save(*args, **kwargs)

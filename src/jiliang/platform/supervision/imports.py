@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -23,6 +25,12 @@ from .services import PARAMS, apply_schedule, check_filing, clean_params, today,
 
 COLUMNS = ("lifetime_id", "item_code", "use", *PARAMS)
 MAX_ROWS = 50_000
+#: upload size (the API and the form refuse larger files before reading them)
+MAX_BYTES = 20 * 1024 * 1024
+#: an XLSX is a zip: refuse one that unpacks to more than this before parsing it
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: longest cell (characters): no column of a filing needs more
+MAX_CELL = 1000
 
 
 class ImportFileError(ValueError):
@@ -57,40 +65,102 @@ class ImportReport:
         }
 
 
-def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
-    """Rows of a CSV (UTF-8, BOM allowed) or XLSX file as dicts keyed by the header."""
-    if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    """Rows of the first sheet, streamed (read-only mode); the header row fixes the width."""
+    from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise ImportFileError("file: not a readable XLSX workbook (not a zip archive)") from None
+    if unpacked > MAX_UNPACKED_BYTES:  # a zip bomb would be parsed for minutes
+        raise ImportFileError(
+            f"file: the workbook unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB"
+        )
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = wb.active
+    except Exception as exc:  # openpyxl raises many kinds for a bad file
+        raise ImportFileError(f"file: not a readable XLSX workbook ({exc})") from None
+    try:
+        width = None
+        for row in sheet.iter_rows(values_only=True):
+            cells = ["" if v is None else str(v).strip() for v in row]
+            if width is None:  # header: data rows are read no wider than it
+                width = len(cells)
+                yield cells
+                break
+        if width is None:
+            return
+        for row in sheet.iter_rows(min_row=2, max_col=max(width, 1), values_only=True):
+            yield ["" if v is None else str(v).strip() for v in row]
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a damaged sheet part surfaces only while streaming
+        raise ImportFileError(f"file: not a readable XLSX workbook ({exc})") from None
+    finally:
+        wb.close()
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    """Rows of a UTF-8 CSV (BOM allowed), streamed; a field over the csv limit names its row."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFileError(f"file: CSV must be UTF-8 encoded (row {line})") from None
+    reader = csv.reader(io.StringIO(text))
+    while True:
         try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a bad file
-            raise ImportFileError(f"file: not a readable XLSX workbook ({exc})") from None
-        table = [
-            ["" if v is None else str(v).strip() for v in row]
-            for row in wb.active.iter_rows(values_only=True)
-        ]
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportFileError("file: CSV must be UTF-8 encoded") from None
-        table = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    if not table:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # e.g. "field larger than field limit (131072)": the csv module stops reading
+            raise ImportFileError(f"row {reader.line_num}: {exc}") from None
+        yield [c.strip() for c in row]
+
+
+def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
+    """Rows of a CSV (UTF-8, BOM allowed) or XLSX file as dicts keyed by the header.
+
+    Size and row count are checked while streaming: a file over :data:`MAX_ROWS` is refused
+    after reading ``MAX_ROWS + 1`` rows, not after parsing all of them (a 200 000-row workbook
+    cost ~8 s of server CPU before the limit was looked at).
+    """
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(f"file: larger than {MAX_BYTES // 2**20} MB")
+    rows = _xlsx_rows(data) if name.lower().endswith(".xlsx") else _csv_rows(data)
+    try:
+        return _dict_rows(rows)
+    finally:
+        rows.close()  # stop the reader: the rest of the file is never parsed
+
+
+def _dict_rows(rows: Iterator[list[str]]) -> list[dict[str, str]]:
+    first = next(rows, None)
+    if first is None:
         raise ImportFileError("file: empty")
-    header = [h.lower() for h in table[0]]
+    header = [h.lower() for h in first]
     if "lifetime_id" not in header:
         raise ImportFileError("file: header row must contain the column 'lifetime_id'")
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
         raise ImportFileError(f"file: unknown column(s) {unknown}; expected {list(COLUMNS)}")
-    if len(table) - 1 > MAX_ROWS:
-        raise ImportFileError(f"file: at most {MAX_ROWS} rows per import")
-    return [
-        dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
-        for row in table[1:]
-        if any(row)
-    ]
+    out: list[dict[str, str]] = []
+    for count, row in enumerate(rows, start=1):
+        if count > MAX_ROWS:
+            raise ImportFileError(f"file: at most {MAX_ROWS} rows per import")
+        for column, value in zip(header, row, strict=False):
+            if len(value) > MAX_CELL:
+                raise ImportFileError(
+                    f"row {count + 1}, {column or 'unnamed column'}: longer than "
+                    f"{MAX_CELL} characters"
+                )
+        if any(row):
+            out.append(dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)))
+    return out
 
 
 def import_filings(user, name: str, data: bytes, accept_partial: bool = False) -> ImportReport:

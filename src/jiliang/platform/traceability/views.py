@@ -89,7 +89,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     standards = readable(request.user, m.MeasurementStandard).only("pk", "code", "name")
     chosen = request.GET.get("standard", "")
     whatif = None
-    if chosen.isdigit() and standards.filter(pk=int(chosen)).exists():
+    if chosen.isdecimal() and len(chosen) < 19 and standards.filter(pk=int(chosen)).exists():
         whatif = sv.scoped_what_if(engine, request.user, [int(chosen)], mask, limit=100)
     charts = {"category": by_category["groups"], "level": by_level["groups"]}
     return render(
