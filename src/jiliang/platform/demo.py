@@ -23,10 +23,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jiliang.core.identifiers import credit_code_check, make_lifetime_id
+from jiliang.core.legal.catalogue import default_catalogue
+from jiliang.core.legal.schedule import add_months
 from jiliang.platform.accounts.services import create_user
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.audit.signals import bulk_create_audited, record
 
+from .demo_rules import demo_params, demo_rule
 from .registry import models as m
 
 DEMO_PASSWORD = "jiliang-demo-2035"
@@ -59,7 +62,11 @@ CITIES = {"330100": "杭州市", "330200": "宁波市", "330300": "温州市"}
 
 @dataclass(frozen=True)
 class Category:
-    """An instrument category of the demo: catalogue slug, code, quantity, unit, range, MPE."""
+    """An instrument category of the demo: catalogue slug, code, quantity, unit, range, MPE.
+
+    No verification period here: periods and service lives come from the catalogue
+    (:mod:`jiliang.platform.demo_rules`), per instrument and its parameters.
+    """
 
     slug: str
     code: str
@@ -73,7 +80,6 @@ class Category:
     use: str
     weight: float
     owner_kinds: tuple[str, ...]
-    period_months: int
 
 
 CATEGORIES = [
@@ -90,7 +96,6 @@ CATEGORIES = [
         "trade_settlement",
         0.08,
         ("station",),
-        6,
     ),
     Category(
         "taximeter",
@@ -105,7 +110,6 @@ CATEGORIES = [
         "trade_settlement",
         0.05,
         ("taxi",),
-        12,
     ),
     Category(
         "electronic_price_scale",
@@ -120,7 +124,6 @@ CATEGORIES = [
         "trade_settlement",
         0.25,
         ("market",),
-        12,
     ),
     Category(
         "electricity_meter",
@@ -135,7 +138,6 @@ CATEGORIES = [
         "trade_settlement",
         0.22,
         ("utility",),
-        96,
     ),
     Category(
         "water_meter",
@@ -150,7 +152,6 @@ CATEGORIES = [
         "trade_settlement",
         0.14,
         ("utility",),
-        72,
     ),
     Category(
         "gas_meter",
@@ -165,7 +166,6 @@ CATEGORIES = [
         "trade_settlement",
         0.08,
         ("utility",),
-        120,
     ),
     Category(
         "sphygmomanometer",
@@ -180,7 +180,6 @@ CATEGORIES = [
         "medical_care",
         0.07,
         ("hospital",),
-        12,
     ),
     Category(
         "breath_alcohol_analyser",
@@ -195,7 +194,6 @@ CATEGORIES = [
         "safety_protection",
         0.02,
         ("police",),
-        12,
     ),
     Category(
         "sound_level_meter",
@@ -210,7 +208,6 @@ CATEGORIES = [
         "environmental_monitoring",
         0.02,
         ("environment",),
-        12,
     ),
     Category(
         "pressure_gauge",
@@ -225,7 +222,6 @@ CATEGORIES = [
         "safety_protection",
         0.07,
         ("factory",),
-        6,
     ),
 ]
 
@@ -641,15 +637,20 @@ class _Builder:
             for std in stds:
                 public_by_owner_q.setdefault((std.owner_id, slug), []).append(std)
         provincial = orgs["provincial"][0]
-        cat_by_slug = {c.slug: c for c in CATEGORIES}
+        catalogue = default_catalogue()  # the one the supervision demo schedules filings by
         n = len(instruments)
         draws = rng.random((n, 4))
         offsets = rng.integers(0, 330, (n, 2))
         events, links = [], []
         through = m.CalibrationEvent.standards_used.through
         for i, inst in enumerate(instruments):
-            cat = cat_by_slug[inst.category]
-            period = dt.timedelta(days=int(cat.period_months * 30.4))
+            # period or service life of this instrument (its parameters) from the catalogue
+            rule = demo_rule(
+                inst.category, inst.use, demo_params(inst.category, inst.lifetime_id), catalogue
+            )
+            months = rule.months
+            # one period / life back from today, as a timedelta (a year when there is no due date)
+            period = TODAY - add_months(TODAY, -(months or 12))
             candidates = verifiers_by_city.get(inst.region.code[:4]) or [provincial]
             verifier = candidates[i % len(candidates)]
             stds = (
@@ -663,10 +664,15 @@ class _Builder:
             if overdue:
                 performed = TODAY - period - dt.timedelta(days=int(offsets[i, 1] % 120) + 1)
             history = [performed]
-            if performed - period > inst.installed_on and performed - period > TODAY - dt.timedelta(
-                days=730
+            # a periodic instrument was verified the period before too (within the two years);
+            # a fixed-life one has its initial verification only
+            earlier = add_months(performed, -months) if rule.periodic and months else None
+            if (
+                earlier is not None
+                and earlier > inst.installed_on
+                and earlier > TODAY - dt.timedelta(days=730)
             ):
-                history.insert(0, performed - period)
+                history.insert(0, earlier)
             for j, day in enumerate(history):
                 last = j == len(history) - 1
                 failed = last and draws[i, 1] < 0.03
@@ -677,7 +683,7 @@ class _Builder:
                     performed_by=verifier,
                     performed_on=day,
                     issued_on=day,
-                    due_on=day + period,
+                    due_on=add_months(day, months) if months else None,
                     unit=inst.unit,
                     result_value=inst.range_high * 0.5,
                     result_uncertainty=float(f"{inst.mpe / (3.5 + draws[i, 3]):.2g}"),

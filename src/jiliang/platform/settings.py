@@ -11,6 +11,14 @@
 | ``JILIANG_EMAIL_URL`` | ``smtp://user:pass@host:port`` | file backend (outbox) |
 | ``JILIANG_PUBLIC_URL`` | base URL printed on labels and certificates | ``http://127.0.0.1:8000`` |
 | ``JILIANG_PKI_AUTO_ENROL`` | ``1`` (demo, tests): enrol labs under a throw-away test CA | off |
+
+Django settings (not environment variables) that a deployment's settings module may add:
+
+| setting | meaning | default |
+|---|---|---|
+| ``SUPERVISION_GRACE_DAYS`` | days a filing stays overdue before the sweep escalates it \
+to regulators; overrides the core rule table | ``escalation_grace_days`` of the core's \
+``supervision`` table (``jiliang/core/legal/data/supervision-rules.yaml``) |
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@
 * :mod:`~jiliang.core.legal.draw` — verifiable double-random draws (双随机、一公开);
 * :mod:`~jiliang.core.legal.credit` — metrology credit (诚信计量);
 * :mod:`~jiliang.core.legal.risk` — risk warning list (风险预警).
+* :mod:`~jiliang.core.legal.supervision` — supervision deadlines (escalation, publication).
 
 Pure Python + numpy/scipy; never imports Django.
 """

@@ -88,6 +88,13 @@ def _rules(book: RuleBook | None, as_of: dt.date) -> tuple[RuleTable, dict[str, 
     return table, {e["event"]: e for e in table.entries}
 
 
+def early_removal_months(book: RuleBook | None = None, as_of: dt.date | None = None) -> int:
+    """Months a serious-violation listing stands before the regulator may remove it early
+    (``serious_listing.early_removal_after_months`` of the credit table in force on ``as_of``)."""
+    table = (book or RuleBook.default()).table("credit", as_of)
+    return int(table.meta.get("serious_listing", {}).get("early_removal_after_months", 12))
+
+
 def serious_listings(
     events: Iterable[CreditEvent],
     *,

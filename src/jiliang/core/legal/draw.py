@@ -64,6 +64,7 @@ import hashlib
 import heapq
 import json
 import math
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -105,6 +106,28 @@ def default_risk_rates(book: RuleBook | None = None, as_of: dt.date | None = Non
     """Draw rates per credit-risk class from the ``draw`` rule table (configurable as data)."""
     table = (book or RuleBook.default()).table("draw", as_of)
     return {e["risk_class"]: float(e["rate"]) for e in table.entries}
+
+
+def risk_class_of_grade(book: RuleBook | None = None, as_of: dt.date | None = None) -> dict:
+    """Metrology-credit grade → draw risk class, from the ``credit_grades`` of the ``draw``
+    table's entries. Every grade of the ``credit`` table must be listed under exactly one class
+    (ValueError naming the grade otherwise), so no entity is left without a class."""
+    book = book or RuleBook.default()
+    table = book.table("draw", as_of)
+    out: dict[str, str] = {}
+    for e in table.entries:
+        for grade in e.get("credit_grades") or ():
+            if grade in out:
+                raise ValueError(
+                    f"draw table {table.edition!r}: credit grade {grade!r} is listed under "
+                    f"{out[grade]!r} and {e['risk_class']!r}"
+                )
+            out[str(grade)] = str(e["risk_class"])
+    grades = [g["grade"] for g in book.table("credit", as_of).meta.get("grades", ())]
+    missing = [g for g in grades if g not in out]
+    if missing:
+        raise ValueError(f"draw table {table.edition!r}: credit grade(s) {missing} have no class")
+    return out
 
 
 def _require(d: Mapping[str, Any], name: str, where: str) -> Any:
@@ -587,20 +610,46 @@ def run_draw(pools: Mapping[str, Any], seed: bytes, reveal: bool = True) -> Draw
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """Outcome of :func:`verify`: ``ok`` and the list of problems found."""
+    """Outcome of :func:`verify`: ``ok`` and the list of problems found.
+
+    ``verifiable`` is False when the draw could not be checked at all (the seed is withheld and
+    nothing else is wrong): neither a pass nor a mismatch.
+    """
 
     ok: bool
     problems: tuple[str, ...]
+    verifiable: bool = True
 
 
-def verify(record: DrawRecord | Mapping[str, Any]) -> VerifyReport:
-    """Recompute a revealed draw with the algorithm its pools commit to; compare with the record."""
+_COMMITMENT_RE = re.compile(r"[0-9a-f]{64}")
+
+
+def verify(
+    record: DrawRecord | Mapping[str, Any], expected_commitment: str | None = None
+) -> VerifyReport:
+    """Recompute a revealed draw with the algorithm its pools commit to; compare with the record.
+
+    ``expected_commitment``: the SHA-256(seed) published *before* the draw (hex). A record is
+    self-consistent by construction for whoever made it, so without this pin a fresh record
+    drawn under another seed would pass; with it, the record must carry that commitment.
+    ValueError if it is not 64 hex digits.
+    """
     rec = record if isinstance(record, DrawRecord) else DrawRecord.from_dict(record)
     problems: list[str] = []
+    if expected_commitment is not None:
+        pinned = expected_commitment.strip().lower()
+        if not _COMMITMENT_RE.fullmatch(pinned):
+            raise ValueError("the published commitment must be 64 hexadecimal digits (SHA-256)")
+        if str(rec.commitment).lower() != pinned:
+            problems.append(
+                f"record's commitment {rec.commitment} is not the published commitment {pinned}"
+            )
     if rec.algorithm not in ALGORITHMS:
-        return VerifyReport(False, (f"unknown algorithm {rec.algorithm!r}",))
+        return VerifyReport(False, (*problems, f"unknown algorithm {rec.algorithm!r}"))
     if not rec.seed_hex:
-        return VerifyReport(False, ("seed not revealed",))
+        if problems:  # already known not to be the published draw
+            return VerifyReport(False, (*problems, "seed not revealed"))
+        return VerifyReport(False, ("seed not revealed",), verifiable=False)
     try:
         seed = bytes.fromhex(rec.seed_hex)
     except ValueError:

@@ -4,7 +4,10 @@ Score = Σ weight × min(value, cap) over numeric factors (days overdue, failure
 complaints) plus table points for categorical factors (an entity's credit grade). The level is
 the first whose ``min_score`` the score reaches; levels are named like the credit-risk classes
 of double-random draws (high / medium_high / medium / low) so a ranking can feed a draw.
-Weights, caps and thresholds come from the ``risk`` rule table.
+Weights, caps and thresholds come from the ``risk`` rule table, and so do the two inputs a
+caller derives from records: the failure look-back (``failures.window_days``, see
+:func:`failures_since`) and the overdue days of a never-verified instrument
+(``overdue_days.never_verified_days``, see :func:`overdue_days`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,43 @@ class RiskRank:
     score: float
     level: str
     reasons: tuple[str, ...]  # largest contribution first
+
+
+def _factor(name: str, field_name: str, book: RuleBook | None, as_of: dt.date | None) -> int:
+    """Integer field ``field_name`` of factor ``name`` in the risk table in force on ``as_of``."""
+    table = (book or RuleBook.default()).table("risk", as_of)
+    rule = table.entry(name)
+    value = rule.get(field_name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(
+            f"risk table {table.edition!r}: factor {name!r} needs an integer {field_name!r} ≥ 0, "
+            f"got {value!r}"
+        )
+    return value
+
+
+def failures_since(as_of: dt.date, book: RuleBook | None = None) -> dt.date:
+    """First day of the failure look-back: failed verifications performed on or after it count
+    for the ``failures`` factor (``window_days`` of the risk table in force on ``as_of``)."""
+    return as_of - dt.timedelta(days=_factor("failures", "window_days", book, as_of))
+
+
+def overdue_days(
+    as_of: dt.date,
+    deadline: dt.date | None,
+    overdue: bool,
+    book: RuleBook | None = None,
+) -> int:
+    """The ``overdue_days`` factor (days) of one instrument on ``as_of``.
+
+    Days past ``deadline`` when ``overdue`` (never negative); an overdue instrument with no
+    deadline was never verified and counts ``never_verified_days`` of the risk table.
+    """
+    if not overdue:
+        return 0
+    if deadline is None:
+        return _factor("overdue_days", "never_verified_days", book, as_of)
+    return max((as_of - deadline).days, 0)
 
 
 def rank(

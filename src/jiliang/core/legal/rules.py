@@ -1,7 +1,8 @@
 """Versioned rule tables (规则表): legal-metrology rules kept as data, not constants.
 
 Every table is a YAML document with a ``kind`` (what it rules: ``catalogue``,
-``prepackaged_tolerance``, ``prepackaged_sampling``, ``credit``, ``risk``, ``draw``), an
+``prepackaged_tolerance``, ``prepackaged_sampling``, ``credit``, ``risk``, ``draw``,
+``supervision``), an
 ``edition``, a ``source``, an ``effective_from`` date and a list of ``entries`` each carrying its
 own ``confirmed`` flag. A bureau (地方市场监管部门) may publish an *override* table
 (``override: true``) that patches entries of the national edition it applies to — for example a

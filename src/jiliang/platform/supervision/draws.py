@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from jiliang.core.legal import draw as core
+from jiliang.core.legal.supervision import draw_publication_days
 from jiliang.platform.registry.models import Organisation, Person, Region
 
 from . import draw_log
@@ -23,9 +24,6 @@ from .access import supervisor_prefix
 from .credit import grades_for
 from .models import Draw, DrawData, Filing
 from .services import area, catalogue, today
-
-#: credit grade → draw risk class (levels shared by core.legal.risk and the draw table)
-RISK_CLASS = {"A": "low", "B": "medium", "C": "medium_high", "D": "high"}
 
 
 class DrawError(ValueError):
@@ -98,11 +96,13 @@ def build_pools(
         out_items.append({"id": code, "name": cat.item(code).name_zh, "ratio": float(ratio)})
     held = _held_items(region.prefix, [i["id"] for i in out_items])
     grades = grades_for(list(held)) if weight_by_risk else {}
+    # credit grade → risk class from the core's draw table (``credit_grades`` of each class)
+    risk_class = core.risk_class_of_grade(as_of=today()) if weight_by_risk else {}
     objects = []
     for code in sorted(held):
         obj = {"id": code, "org": code, "items": sorted(held[code])}
         if weight_by_risk:
-            obj["risk_class"] = RISK_CLASS[grades.get(code, "A")]
+            obj["risk_class"] = risk_class[grades.get(code, "A")]
         objects.append(obj)
     conflicts = conflicts or {}
     inspectors = []
@@ -131,8 +131,14 @@ def build_pools(
 
 
 @transaction.atomic
-def commit(user, title: str, region: Region, pools: dict, publish_days: int = 20) -> Draw:
-    """Freeze the pools and publish the commitment SHA-256(seed); the seed stays secret."""
+def commit(user, title: str, region: Region, pools: dict, publish_days: int | None = None) -> Draw:
+    """Freeze the pools and publish the commitment SHA-256(seed); the seed stays secret.
+
+    ``publish_days`` (calendar days to the publication deadline) defaults to the core's
+    ``supervision`` table (``draw_publication_days``) in force today.
+    """
+    if publish_days is None:
+        publish_days = draw_publication_days(as_of=timezone.localdate())
     seed = core.new_seed()
     frozen = core.normalise_pools(pools)
     draw = Draw.objects.create(

@@ -31,7 +31,8 @@ from django.utils import timezone
 from jiliang.core.legal import Catalogue, FiledInstrument, schedule
 from jiliang.core.legal import coverage as cov
 from jiliang.core.legal.catalogue import Use, default_catalogue
-from jiliang.core.legal.risk import RiskSubject, rank
+from jiliang.core.legal.risk import RiskSubject, failures_since, overdue_days, rank
+from jiliang.core.legal.supervision import escalation_grace_days
 from jiliang.platform.accounts.roles import Role
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.registry.models import CalibrationEvent, Instrument, Region, Scope
@@ -56,8 +57,14 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def grace_days() -> int:
-    return int(getattr(settings, "SUPERVISION_GRACE_DAYS", 30))
+def grace_days(as_of: dt.date | None = None) -> int:
+    """Escalation grace (days): the ``supervision`` rule table's ``escalation_grace_days`` in
+    force on ``as_of``, unless the ``SUPERVISION_GRACE_DAYS`` setting overrides it (see the
+    settings module's table)."""
+    override = getattr(settings, "SUPERVISION_GRACE_DAYS", None)
+    if override is not None:
+        return int(override)
+    return escalation_grace_days(as_of=as_of)
 
 
 def clean_params(raw) -> tuple[dict, dict[str, str]]:
@@ -286,7 +293,7 @@ def sweep(as_of: dt.date | None = None, grace: int | None = None) -> SweepReport
     4. write today's coverage snapshot per county (trend chart).
     """
     as_of = as_of or today()
-    grace = grace_days() if grace is None else grace
+    grace = grace_days(as_of) if grace is None else grace
     refreshed = refresh_schedules(as_of=as_of)
     flagged = Filing.objects.active().filter(
         status__in=["due_soon", "overdue", "must_replace"]
@@ -613,7 +620,7 @@ def trend(prefix: str | None, days: int = 365) -> list[dict]:
 def risk_list(prefix: str | None, as_of: dt.date | None = None, limit: int = 50) -> list[dict]:
     """Instruments ranked by :func:`jiliang.core.legal.risk.rank` (overdue, failures…)."""
     as_of = as_of or today()
-    since = as_of - dt.timedelta(days=3 * 365)
+    since = failures_since(as_of)  # look-back of the risk table's ``failures`` factor
     qs = Filing.objects.active().select_related("instrument__owner")
     if prefix:
         qs = qs.filter(instrument__region__code__startswith=prefix)
@@ -631,10 +638,8 @@ def risk_list(prefix: str | None, as_of: dt.date | None = None, limit: int = 50)
     by_id = {}
     subjects = []
     for f in qs[:5000]:
-        dl = f.deadline
-        overdue = max((as_of - dl).days, 0) if dl and f.status == "overdue" else 0
-        if f.status == "overdue" and dl is None:
-            overdue = 365  # never verified
+        # never verified (no deadline) counts the risk table's ``never_verified_days``
+        overdue = overdue_days(as_of, f.deadline, f.status == "overdue")
         by_id[str(f.pk)] = f
         subjects.append(
             RiskSubject(
