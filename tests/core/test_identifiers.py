@@ -63,3 +63,20 @@ def test_credit_code_check_matches_published_example():
     assert validate_credit_code("91350100M000100Y43")
     with pytest.raises(IdentifierError):
         validate_credit_code("91350100M000100Y44")
+
+
+def test_certificate_numbers_are_nfkc_and_refuse_invisible_or_confusable_characters():
+    """Issue 17: a zero-width space made a look-alike of a withdrawn certificate's number."""
+    from jiliang.core.identifiers import certificate_lookup_key, normalise_certificate_no
+
+    assert normalise_certificate_no("ＪＤ－２０２６－１") == "JD-2026-1"  # fullwidth folds (NFKC)
+    assert normalise_certificate_no(" 浙计检字(2026)001 ") == "浙计检字(2026)001"
+    for bad in [
+        "JD-1\u200b2",
+        "JD-1\u202e2",
+        "JD 12",
+        "JD-\u04101",
+    ]:  # ZWSP, RLO, space, Cyrillic А
+        with pytest.raises(IdentifierError, match="certificate number"):
+            normalise_certificate_no(bad)
+    assert certificate_lookup_key("JD-1\u200b2") == "JD-12"

@@ -322,3 +322,42 @@ def test_issue_refuses_a_certificate_that_is_not_valid(client, world, reviewer):
     assert response.status_code == 409
     assert "is not valid" in response.json()["detail"] and "furlong" in response.json()["detail"]
     assert Certificate.objects.get(pk=pk).status == "in_review"
+
+
+# -- issue 17: look-alike numbers, amending twice ------------------------------------------------
+
+
+@needs_xsd
+def test_look_alike_number_finds_the_withdrawn_certificate_not_a_twin(client, world, reviewer):
+    cert = issued(client, world)
+    r = call(client, world, "lab", "post", f"/{cert.pk}/withdraw", {"reason": "wrong load"})
+    assert r.status_code == 200, r.content
+    look_alike = cert.number[:3] + "\u200b" + cert.number[3:]  # zero-width space
+    body = client.get(f"/api/certificates/verify/{look_alike}").json()
+    assert body["status"] == "withdrawn" and body["valid"] is False
+    # and nobody can register the look-alike as a record of its own
+    event = {
+        "certificate_no": look_alike,
+        "kind": "calibration",
+        "standard": world.standards["lab_hz"].code,
+        "performed_by": world.orgs["lab_hz"].code,
+        "performed_on": "2026-05-01",
+        "issued_on": "2026-05-01",
+        "unit": r"\kilogram",
+    }
+    r = client.post(
+        "/api/registry/calibrations",
+        data=json.dumps(event),
+        content_type="application/json",
+        **world.auth("lab"),
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "certificate_no"]
+
+
+@needs_xsd
+def test_amending_the_same_certificate_twice_is_a_409_not_a_500(client, world, reviewer):
+    cert = issued(client, world)
+    first = call(client, world, "lab", "post", f"/{cert.pk}/amend")
+    assert first.status_code == 201, first.content
+    second = call(client, world, "lab", "post", f"/{cert.pk}/amend")
+    assert second.status_code == 409 and first.json()["number"] in second.json()["detail"]

@@ -12,6 +12,7 @@ instrument.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PATTERN = re.compile(r"^(\d{6})-([A-Z]{3})-(\d{4})-(\d{7})-([0-9A-Z])$")
@@ -93,3 +94,44 @@ def validate_credit_code(value: str) -> str:
             f"credit code {value!r} has check character {value[17]!r}; expected {expected!r}"
         )
     return value
+
+
+# -- certificate numbers ------------------------------------------------------------------------
+
+#: what a certificate number may hold after NFKC: ASCII letters and digits, CJK ideographs (as
+#: in 浙计检字), and the separators labs print; anything else (Cyrillic "А", Greek "Ο", fullwidth
+#: forms that NFKC does not fold) is a look-alike risk
+_CERT_ALLOWED = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff\-_/.()#]+$")
+
+
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) in {"Cf", "Cc", "Zs", "Zl", "Zp", "Mn"} or ch.isspace()
+
+
+def normalise_certificate_no(value: str) -> str:
+    """A certificate number as stored: Unicode NFKC (fullwidth Ｊ → J), no invisible or
+    confusable characters, 1–80 characters. IdentifierError names the offending character."""
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text:
+        raise IdentifierError("certificate number is empty")
+    if len(text) > 80:
+        raise IdentifierError(f"certificate number is longer than 80 characters ({len(text)})")
+    for ch in text:
+        if _invisible(ch):
+            name = unicodedata.name(ch, f"U+{ord(ch):04X}")
+            raise IdentifierError(f"certificate number holds an invisible character ({name})")
+    if not _CERT_ALLOWED.match(text):
+        bad = next(ch for ch in text if not _CERT_ALLOWED.match(ch))
+        name = unicodedata.name(bad, f"U+{ord(bad):04X}")
+        raise IdentifierError(
+            f"certificate number holds {bad!r} ({name}): use letters A–Z, digits, CJK characters "
+            "and - _ / . ( ) #"
+        )
+    return text
+
+
+def certificate_lookup_key(value: str) -> str:
+    """The form a typed or scanned number is looked up by: NFKC with invisible characters
+    removed, so a look-alike (``JD-1\\u200b2``) finds the real record (``JD-12``)."""
+    text = unicodedata.normalize("NFKC", str(value))
+    return "".join(ch for ch in text if not _invisible(ch)).strip()

@@ -34,6 +34,11 @@ from jiliang.core.dcc.records import (
 )
 from jiliang.core.dcc.schemas import install_hint
 from jiliang.core.dcc.sign import sign_dcc, verify_dcc
+from jiliang.core.identifiers import (
+    IdentifierError,
+    certificate_lookup_key,
+    normalise_certificate_no,
+)
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.ledger import service as ledger
 from jiliang.platform.ledger.service import RecordAudit
@@ -333,6 +338,12 @@ def issue(cert: Certificate, reviewer) -> Certificate:
 def amend(cert: Certificate, user) -> Certificate:
     if cert.status != Certificate.Status.ISSUED:
         raise WorkflowError("only an issued certificate can be amended")
+    pending = Certificate.objects.filter(replaces=cert).first()
+    if pending is not None:  # one amendment at a time (it was an IntegrityError, a 500)
+        raise WorkflowError(
+            f"amendment {pending.number} ({pending.status}) is already under way: "
+            "continue it, or withdraw it first"
+        )
     return create_draft(cert.event, user, replaces=cert)
 
 
@@ -521,7 +532,9 @@ def verify(xml: bytes | None = None, number: str | None = None) -> Verification:
     """
     problems: list[str] = []
     public = public_certificates().select_related("event__performed_by", "event__standard__owner")
-    cert = public.filter(number=number).first() if number else None
+    # a typed or scanned number is looked up NFKC-folded, invisible characters dropped: a
+    # look-alike ("JD-1\u200b2") finds the real record rather than nothing (or a twin)
+    cert = public.filter(number=certificate_lookup_key(number)).first() if number else None
     digest = schema = signature = None
     if xml is not None:
         schema = validate(xml).to_dict()
@@ -646,6 +659,10 @@ def import_external(xml: bytes, standard, laboratory: Organisation, user) -> Cer
         digest = canonical_hash(xml)
     except DccError as exc:
         raise WorkflowError(f"file: not a readable DCC: {exc}") from None
+    try:
+        parsed.certificate_id = normalise_certificate_no(parsed.certificate_id)
+    except IdentifierError as exc:
+        raise WorkflowError(f"file: certificate identifier: {exc}") from None
     if Certificate.objects.filter(number=parsed.certificate_id).exists():
         raise WorkflowError(f"certificate {parsed.certificate_id} is already registered")
     usable = []

@@ -20,7 +20,12 @@ from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.conformity import ConformityError, Decision, RuleKind, Tolerance, Verdict, decide
 from jiliang.core.conformity import DecisionRule as CoreRule
-from jiliang.core.identifiers import IdentifierError, validate_credit_code, validate_lifetime_id
+from jiliang.core.identifiers import (
+    IdentifierError,
+    normalise_certificate_no,
+    validate_credit_code,
+    validate_lifetime_id,
+)
 from jiliang.core.legal.catalogue import default_catalogue
 
 from .quantities import QUANTITY_CHOICES, SIQuantityModel, si_field
@@ -724,7 +729,20 @@ class CalibrationEvent(SIQuantityModel):
             }
         return {}
 
+    def clean_fields(self, exclude=None):
+        # NFKC and no invisible/confusable characters before the field validators see it
+        if self.certificate_no:
+            try:
+                self.certificate_no = normalise_certificate_no(self.certificate_no)
+            except IdentifierError as exc:
+                raise ValidationError({"certificate_no": str(exc)}) from None
+        super().clean_fields(exclude)
+
     def save(self, *args, **kwargs):
+        try:
+            self.certificate_no = normalise_certificate_no(self.certificate_no)
+        except IdentifierError as exc:
+            raise ValidationError({"certificate_no": str(exc)}) from None
         self.compute_si()
         try:
             derived = self.derived_conformity()
