@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from jiliang.core.conformity import (
+    CapabilityRule,
     ConformityError,
     DecisionRule,
     RuleKind,
@@ -235,10 +236,11 @@ def test_global_risks_one_sided_and_symmetry() -> None:
 def test_capability_jjf1094_and_tur() -> None:
     ok = measurement_capability(0.1, mpe=0.5)
     assert ok.capable and ok.ratio == pytest.approx(0.2) and ok.tur == pytest.approx(5.0)
-    third_only = measurement_capability(0.15, mpe=0.5)  # U/MPE = 0.3 ≤ 1/3 but TUR 3.33 < 4
+    # U/MPE = 0.3 ≤ 1/3 but TUR 3.33 < 4: only the rule that adds TUR ≥ 4 refuses it.
+    third_only = measurement_capability(0.15, mpe=0.5, rule="both")
     assert third_only.meets_one_third and not third_only.meets_tur and not third_only.capable
     assert "TUR = 3.33 < 4" in third_only.explanation
-    relaxed = measurement_capability(0.15, mpe=0.5, min_tur=3.0)
+    relaxed = measurement_capability(0.15, mpe=0.5, min_tur=3.0, rule="both")
     assert relaxed.capable
     bad = measurement_capability(0.2, tolerance=Tolerance(-0.5, 0.5))
     assert not bad.meets_one_third and bad.mpe == 0.5 and bad.tur == pytest.approx(2.5)
@@ -253,3 +255,34 @@ def test_acceptance_limits_feed_global_risks() -> None:
     assert acceptance_limits(Tolerance(upper=3.0), DecisionRule.shared_risk(), 1.0) == (None, 3.0)
     risks = global_risks(0.0, 1.0, 0.4, tol, acceptance_lower=lo, acceptance_upper=hi)
     assert risks.acceptance_lower == pytest.approx(-1.6)
+
+
+# JJF 1094-2002 §5.3.1: when U95 ≤ MPEV/3 the indication error alone is compared with the MPE.
+# For a symmetric ±MPE that is TUR = MPE/U95 ≥ 3; TUR ≥ 4 (ANSI/NCSL Z540.3-2006 §5.3 b) is
+# another, stricter rule, and must not silently override the one-third rule.
+def test_default_capability_is_jjf1094_one_third_not_tur4() -> None:
+    check = measurement_capability(0.15, mpe=0.5)  # U/MPE = 0.30, TUR = 3.33
+    assert check.capable and check.meets_one_third and not check.meets_tur
+    assert check.rule == CapabilityRule.JJF1094_ONE_THIRD == "jjf1094-one-third"
+    assert "JJF 1094-2002 §5.3.1" in check.basis and check.to_dict()["rule"] == check.rule
+    assert "[not part of the rule]" in check.explanation
+    exactly_third = measurement_capability(0.5 / 3, mpe=0.5)  # the limit itself is capable
+    assert exactly_third.capable
+    assert not measurement_capability(0.17, mpe=0.5).capable  # 0.34 > 1/3
+
+
+def test_tur_rule_selectable_and_recorded() -> None:
+    tur = measurement_capability(0.15, mpe=0.5, rule=CapabilityRule.TUR)
+    assert not tur.capable and tur.rule == "tur" and "Z540.3" in tur.basis
+    assert "TUR = 3.33 < 4" in tur.explanation
+    # TUR alone ignores the one-third criterion (an asymmetric MPE passed as a tolerance).
+    wide = measurement_capability(0.1, tolerance=Tolerance(-0.5, 0.5), rule="tur")
+    assert wide.capable and wide.tur == pytest.approx(5.0)
+    both = measurement_capability(0.1, mpe=0.5, rule="both")
+    assert both.capable and both.rule == "both"
+
+
+def test_unknown_capability_rule_names_the_field() -> None:
+    with pytest.raises(ConformityError) as info:
+        measurement_capability(0.1, mpe=0.5, rule="tur4")
+    assert info.value.field == "rule" and "jjf1094-one-third" in str(info.value)

@@ -128,3 +128,90 @@ def test_import_json(files) -> None:
     errors = data["measurements"][0]["results"][0]["quantities"][1]
     assert errors["values"] == [0.012, -0.018, 0.025]
     assert errors["uncertainty"]["expanded"] == [0.02, 0.02, 0.03]
+
+
+# PTB pins schemaVersion by pattern in each DCC XSD (dcc_v3.1.2.xsd, attribute schemaVersion),
+# so a document can only be judged by the XSD of its own version: when that one is missing the
+# verdict is "cannot validate" (exit 3), never INVALID.
+
+
+def test_missing_schema_of_the_documents_version_is_cannot_validate_exit_3(files) -> None:
+    d = files["dir"]
+    run("build", files["record.json"], "-o", d / "v330.xml")
+    doc = d / "v330.xml"
+    doc.write_bytes(doc.read_bytes().replace(b'schemaVersion="3.1.2"', b'schemaVersion="3.3.0"'))
+    result = run("validate", doc, "--schema-dir", XSD)
+    assert result.exit_code == 3, result.output
+    assert "CANNOT VALIDATE: schema for DCC 3.3.0 not installed" in result.output
+    assert "INVALID" not in result.output
+    data = json.loads(run("validate", doc, "--schema-dir", XSD, "--json").output)
+    assert (data["verdict"], data["valid"]) == ("cannot-validate", False)
+    # A real fault found by the checks that did run still makes it INVALID (exit 1).
+    doc.write_bytes(doc.read_bytes().replace(b"\\ohm", b"\\ohmm"))
+    result = run("validate", doc, "--schema-dir", XSD)
+    assert result.exit_code == 1 and result.output.startswith("INVALID")
+
+
+def test_malformed_schema_version_is_invalid_not_cannot_validate(files) -> None:
+    d = files["dir"]
+    doc = d / "badversion.xml"
+    run("build", files["record.json"], "-o", doc)
+    doc.write_bytes(doc.read_bytes().replace(b'schemaVersion="3.1.2"', b'schemaVersion="3.x"'))
+    result = run("validate", doc, "--schema-dir", XSD, "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.output)["problems"][0]["kind"] == "schema"
+
+
+def test_validate_help_documents_exit_code_3() -> None:
+    result = run("validate", "--help")
+    assert result.exit_code == 0 and "3 cannot validate" in " ".join(result.output.split())
+
+
+def test_schemas_list_names_missing_versions_in_use() -> None:
+    result = run("schemas", "list", "--schema-dir", XSD)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"3.1.2  {XSD}")
+    assert "not installed: 3.2.0, 3.2.1, 3.3.0" in result.output
+
+
+def test_schemas_fetch_follows_ptb_imports_without_network(tmp_path, monkeypatch) -> None:
+    """``schemas fetch`` follows every ptb.de schemaLocation (D-SI 2.2.0 imports a QUDT XSD, see
+    SI_Format_v2.2.0.xsd) and the offline resolver then finds each file. The network is
+    replaced by a fake serving minimal XSDs."""
+    from jiliang.core.dcc import schemas
+
+    xs = 'xmlns:xs="http://www.w3.org/2001/XMLSchema"'
+    served = {
+        "https://ptb.de/dcc/v3.3.0/dcc.xsd": (
+            f'<xs:schema {xs} targetNamespace="https://ptb.de/dcc"><xs:import '
+            'namespace="https://ptb.de/si" schemaLocation="https://ptb.de/si/v2.2.0/SI_Format.xsd"/>'
+            '<xs:element name="digitalCalibrationCertificate"/></xs:schema>'
+        ),
+        "https://ptb.de/si/v2.2.0/SI_Format.xsd": (
+            f'<xs:schema {xs} targetNamespace="https://ptb.de/si"><xs:import '
+            'namespace="http://qudt.org/vocab/" '
+            'schemaLocation="https://www.ptb.de/si/v2.2.0/qudt/quantitykind.xsd"/></xs:schema>'
+        ),
+        "https://www.ptb.de/si/v2.2.0/qudt/quantitykind.xsd": (
+            f'<xs:schema {xs} targetNamespace="http://qudt.org/vocab/"/>'
+        ),
+    }
+    asked: list[str] = []
+
+    def fake_get(url: str, timeout: float, version: str) -> bytes:
+        asked.append(url)
+        return served[url].encode()
+
+    monkeypatch.setattr(schemas, "_http_get", fake_get)
+    result = run("schemas", "fetch", "3.3.0", "--dir", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert asked == list(served)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "SI_Format_v2.2.0.xsd",
+        "dcc_v3.3.0.xsd",
+        "ptb.de_si_v2.2.0_qudt_quantitykind.xsd",
+    ]
+    assert schemas.get_schema("3.3.0", [tmp_path]) is not None  # compiles offline
+    # A failed download installs nothing and exits 1.
+    result = run("schemas", "fetch", "9.9.9", "--dir", tmp_path / "none")
+    assert result.exit_code == 1 and not (tmp_path / "none").exists()

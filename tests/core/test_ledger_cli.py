@@ -150,3 +150,65 @@ def test_verify_with_witness_quorum(logged) -> None:
     assert result.exit_code == 1 and "0 valid witness cosignature(s), 1 required" in result.output
     assert run("verify", *args, "--checkpoint", checkpoint, "--quorum", "0").exit_code == 0
     assert run("verify", *args[:-1], "not-a-key", "--checkpoint", cosigned).exit_code == 2
+
+
+def test_verify_consistency_between_two_signed_checkpoints(logged) -> None:
+    """RFC 9162 §2.1.4.2: a client holding checkpoint M checks checkpoint N extends it."""
+    tmp_path, log_dir, files, old_checkpoint = logged
+    run("append", files[0], files[1], "--log", log_dir)
+    new_checkpoint = tmp_path / "checkpoint5.txt"
+    assert run("checkpoint", "--log", log_dir, "--out", new_checkpoint).exit_code == 0
+    proof = tmp_path / "consistency.json"
+    assert run("consistency", "3", "5", "--log", log_dir, "--out", proof).exit_code == 0
+    result = run(
+        "verify-consistency", proof, "--old", old_checkpoint, "--new", new_checkpoint,
+        "--log", log_dir,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "CONSISTENT: tree size 3" in result.output and "tree size 5" in result.output
+
+
+def test_verify_consistency_rejects_forked_or_mismatched_heads_exit_1(logged) -> None:
+    """A proof that does not link the two heads (tampered hash), checkpoints of other sizes, or
+    a rewritten history (split view) is INVALID, never CONSISTENT."""
+    tmp_path, log_dir, files, old_checkpoint = logged
+    run("append", files[0], files[1], "--log", log_dir)
+    new_checkpoint = tmp_path / "checkpoint5.txt"
+    run("checkpoint", "--log", log_dir, "--out", new_checkpoint)
+    proof = tmp_path / "consistency.json"
+    run("consistency", "3", "5", "--log", log_dir, "--out", proof)
+    heads = ["--old", old_checkpoint, "--new", new_checkpoint, "--log", log_dir]
+    data = json.loads(proof.read_text())
+    data["hashes"][0] = data["hashes"][1]
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(data))
+    result = run("verify-consistency", tampered, *heads)
+    assert result.exit_code == 1 and "INVALID (SplitViewError)" in result.output
+    swapped = ["--old", new_checkpoint, "--new", old_checkpoint, "--log", log_dir]
+    result = run("verify-consistency", proof, *swapped)
+    assert result.exit_code == 1 and "proof is for sizes 3 -> 5" in result.output
+    # A second log under the same key whose leaf 1 was rewritten: same sizes, other roots.
+    fork_dir = tmp_path / "fork"
+    run("init", "--origin", ORIGIN, "--log", fork_dir)
+    for name in ("keys/log.skey", "keys/log.vkey"):
+        (fork_dir / name).write_text((log_dir / name).read_text())
+    other = tmp_path / "other.xml"
+    other.write_bytes(b"<dcc>forged</dcc>")
+    run("append", files[0], other, files[2], files[0], files[1], "--log", fork_dir)
+    fork_checkpoint = tmp_path / "fork5.txt"
+    run("checkpoint", "--log", fork_dir, "--out", fork_checkpoint)
+    fork_proof = tmp_path / "fork.json"
+    run("consistency", "3", "5", "--log", fork_dir, "--out", fork_proof)
+    args = ["--old", old_checkpoint, "--new", fork_checkpoint, "--log", log_dir]
+    result = run("verify-consistency", fork_proof, *args)
+    assert result.exit_code == 1 and "INVALID (SplitViewError)" in result.output
+
+
+def test_verify_consistency_usage_errors_exit_2(logged) -> None:
+    tmp_path, log_dir, _, checkpoint = logged
+    proof = tmp_path / "c.json"
+    run("consistency", "1", "3", "--log", log_dir, "--out", proof)
+    result = run("verify-consistency", proof, "--old", checkpoint, "--log", log_dir)
+    assert result.exit_code == 2 and "--old and --new" in result.output
+    result = run("verify-consistency", proof, "--old-root", "zz", "--new-root", "00")
+    assert result.exit_code == 2 and "64 hex digits" in result.output

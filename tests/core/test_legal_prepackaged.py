@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 
 from jiliang.core.legal.prepackaged import (
     InsufficientSampleError,
+    ToleranceBelowResolutionError,
     inspect_lot,
     net_contents,
     tolerable_deficiency,
+    tolerance_rounding,
 )
 
 QN = 500.0  # g; T = 15 g (Order 75/70 band 500-1000 g)
@@ -119,3 +121,40 @@ def test_t_is_continuous_across_bands_and_never_above_9_percent(qn):
     # bands meet at their edges (9 % of 50 = 4.5, 4.5 % of 200 = 9, …), so T/Qn ≤ 9 % + rounding
     assert 0 < t <= 0.09 * qn + 0.05 + 1e-9
     assert t >= 0.01 * qn - 0.5 - 1e-9
+
+
+# Order 75 附表3 note * / Order 70 annex: T of mass/volume goods up to 1 kg is 修约 to 0.1 g; the
+# text does not name the rounding method (data: half_even per GB/T 8170-2008, unconfirmed). The
+# method decides exact halves, and 9 % of Qn ≤ 0.55 g rounds to 0.
+def test_qn_5g_half_value_rounding_is_explicit_and_recorded():
+    rule = tolerance_rounding()
+    assert (rule.method, rule.confirmed) == ("half_even", False)  # flagged unconfirmed
+    assert tolerable_deficiency(5, "mass") == 0.4  # 0.45 → 0.4 (GB/T 8170 half to even)
+    assert tolerable_deficiency(5, "mass", rounding="half_up") == 0.5
+    verdict = inspect_lot(5, "mass", 5, net=[5.0] * 5)
+    assert verdict.t == 0.4 and "half_even" in verdict.t_rounding
+    assert "unconfirmed" in verdict.t_rounding
+    up = inspect_lot(5, "mass", 5, net=[5.0] * 5, rounding="half_up")
+    assert up.t == 0.5 and up.t_rounding.startswith("half_up (chosen by the caller")
+    with pytest.raises(ValueError, match="rounding 'nearest'"):
+        tolerable_deficiency(5, "mass", rounding="nearest")
+
+
+@pytest.mark.parametrize("qn", [0.5, 0.55, 0.1])
+def test_qn_below_0_55g_never_gives_t_zero(qn):
+    """T = 9 % of 0.5 g = 0.045 g rounds to 0.0 at 0.1 g: a T of 0 would fail every unit short
+    by any amount, so it is refused by name, or replaced by the 0.1 g step on request."""
+    with pytest.raises(ToleranceBelowResolutionError, match="rounds to 0") as info:
+        tolerable_deficiency(qn, "mass")
+    assert "nominal (Qn)" in str(info.value) and info.value.step == 0.1
+    assert tolerable_deficiency(qn, "mass", below_resolution="step") == 0.1
+    with pytest.raises(ToleranceBelowResolutionError):
+        inspect_lot(qn, "mass", 5, net=[qn] * 5)
+    assert inspect_lot(qn, "mass", 5, net=[qn] * 5, below_resolution="step").t == 0.1
+
+
+def test_first_qn_with_a_usable_t_and_stated_zero_rows_unchanged():
+    assert tolerable_deficiency(0.56, "mass") == 0.1  # 0.0504 → 0.1
+    # rows that state "no shortage allowed" themselves keep T = 0 (length ≤ 5 m, count ≤ 50)
+    assert tolerable_deficiency(5, "length") == 0
+    assert tolerable_deficiency(50, "count") == 0

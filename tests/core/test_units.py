@@ -363,3 +363,85 @@ def test_pint_side_raises_only_unit_error(text: str) -> None:
     except UnitError:
         return
     assert isinstance(dimension, units.Dimension)
+
+
+# Symbols: GB 3101-1993 §3.2 (= ISO 31-0 / ISO 80000-1 §7.2): a product of units is written with
+# a half-high dot (or a space), a quotient with one solidus and the denominator in parentheses
+# when it is a product. Juxtaposed symbols are a fault: "µmm⁻¹" reads as micro-millimetre.
+@pytest.mark.parametrize(
+    ("unit", "symbol"),
+    [
+        (r"\micro\metre\per\metre", "µm/m"),
+        (r"\kilo\watt\hour", "kW·h"),
+        (r"\kilo\metre\per\hour", "km/h"),
+        (r"\newton\metre", "N·m"),
+        (r"\metre\per\second\tothe{2}", "m/s²"),
+        (r"\kilogram\metre\tothe{-3}", "kg/m³"),
+        (r"\watt\metre\tothe{-1}\kelvin\tothe{-1}", "W/(m·K)"),  # GB 3101 example form
+        (r"\joule\kilogram\tothe{-1}\kelvin\tothe{-1}", "J/(kg·K)"),
+        (r"\litre", "L"),  # GB 3100-1993 表 5: 升 L (l is the reserve symbol)
+        (r"\milli\litre\per\minute", "mL/min"),
+        (r"\degreecelsius", "℃"),
+        (r"\tonne", "t"),
+        (r"\second\tothe{-1}", "s⁻¹"),
+        (r"\milli\metre\tothe{2}", "mm²"),
+        (r"\metre\tothe{0.5}", "m¹ᐟ²"),
+    ],
+)
+def test_symbols_never_juxtapose_units_gb3101(unit: str, symbol: str) -> None:
+    assert units.to_utf8(unit) == symbol
+
+
+# Names: the 1984 table 《中华人民共和国法定计量单位》 and its 《使用方法》 (国家计量局 1984):
+# §5 the bracketed characters (瓦[特], [小]时, 牛[顿]) may be dropped (简称); §6 the name follows
+# the symbol's order and 每 appears once (J/(kg·K) 焦耳每千克开尔文). The energy unit kW·h is
+# 千瓦时 (JJG 596-2012 电子式交流电能表; never 千瓦特小时).
+@pytest.mark.parametrize(
+    ("unit", "full", "short"),
+    [
+        (r"\kilo\watt\hour", "千瓦时", "千瓦时"),
+        (r"\mega\watt\hour", "兆瓦时", "兆瓦时"),
+        (r"\milli\ampere\hour", "毫安时", "毫安时"),
+        (r"\kilo\watt\hour\metre\tothe{-3}", "千瓦时每立方米", "千瓦时每立方米"),
+        (r"\kilo\metre\per\hour", "千米每小时", "千米每时"),
+        (r"\degreecelsius", "摄氏度", "摄氏度"),
+        (r"\newton\metre", "牛顿米", "牛米"),  # 牛[顿]米
+        (r"\joule\kilogram\tothe{-1}\kelvin\tothe{-1}", "焦耳每千克开尔文", "焦每千克开"),
+        (r"\litre", "升", "升"),
+        (r"\tonne", "吨", "吨"),
+        (r"\micro\metre\per\metre", "微米每米", "微米每米"),
+    ],
+)
+def test_chinese_names_are_the_legal_names_1984(unit: str, full: str, short: str) -> None:
+    assert chinese_name(unit) == full
+    assert chinese_name(unit, short=True) == short
+
+
+def test_kwh_as_typed_is_legal_not_word_by_word() -> None:
+    """pint's single-name kWh / mAh are the legal kW·h / mA·h (1984 table, item 5: products of
+    legal units), not "not a legal unit"; name and symbol as the 1984 rules give them."""
+    kwh = check_legal("kWh")
+    assert (kwh.dsi, kwh.zh, kwh.symbol) == (r"\kilo\watt\hour", "千瓦时", "kW·h")
+    assert check_legal("mAh").zh == "毫安时"
+    assert units.conversion_factor("kWh", r"\joule") == pytest.approx(3.6e6)
+
+
+@pytest.mark.parametrize(
+    ("given", "dsi", "zh", "symbol"),
+    [
+        ("km/h", r"\kilo\metre\hour\tothe{-1}", "千米每小时", "km/h"),
+        ("degC", r"\degreecelsius", "摄氏度", "℃"),
+        ("N*m", r"\newton\metre", "牛顿米", "N·m"),
+        ("L", r"\litre", "升", "L"),
+        ("t", r"\tonne", "吨", "t"),
+    ],
+)
+def test_common_legal_units_name_and_symbol(given: str, dsi: str, zh: str, symbol: str) -> None:
+    legal = check_legal(given)
+    assert (legal.dsi, legal.zh, legal.symbol) == (dsi, zh, symbol)
+
+
+def test_mmhg_is_not_a_legal_unit_outside_blood_pressure() -> None:
+    """mmHg is not in the 1984 table; only blood pressure may keep it (see check_legal)."""
+    with pytest.raises(NotLegalUnitError, match="毫米汞柱"):
+        check_legal("mmHg")

@@ -509,3 +509,29 @@ def test_c2sp_tile_path_encoding() -> None:
     assert tile_path(0, 1234067) == "tile/0/x001/x234/067"
     assert tile_path(1, 5, 17) == "tile/1/005.p/17"
     assert tile_path("entries", 1000) == "tile/entries/x001/000"
+
+
+@pytest.mark.parametrize(("old", "new", "path"), CONSISTENCY_PROOFS)
+def test_cli_verify_consistency_on_published_proofs(tmp_path, old, new, path) -> None:
+    """[TD-GEN] consistencyProofs through ``jiliang ledger verify-consistency`` (RFC 9162
+    §2.1.4.2): each published proof between the [TD-CONST] roots is CONSISTENT (exit 0); the
+    same proof against the root of another size is INVALID (exit 1)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from jiliang.cli.ledger import app
+
+    hashes = [base64.b64encode(bytes.fromhex(h)).decode() for h in path]
+    proof = tmp_path / "proof.json"
+    proof.write_text(json.dumps({
+        "type": "jiliang/consistency-proof/v1", "old_size": old, "new_size": new, "hashes": hashes,
+    }))  # fmt: skip
+    runner = CliRunner()
+    args = ["verify-consistency", str(proof), "--old-root", ROOTS[old]]
+    result = runner.invoke(app, [*args, "--new-root", ROOTS[new]])
+    assert result.exit_code == 0, result.output
+    assert f"CONSISTENT: tree size {old}" in result.output
+    wrong = ROOTS[new - 1] if new > old else ROOTS[0]
+    result = runner.invoke(app, [*args, "--new-root", wrong])
+    assert result.exit_code == 1 and "INVALID" in result.output

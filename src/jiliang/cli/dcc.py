@@ -1,7 +1,9 @@
 """``jiliang dcc``: build, validate, sign, verify, render, import and hash PTB DCC XML.
 
 Exit codes: 0 valid / done; 1 the document (or record) is invalid, or the signature does not
-verify; 2 usage errors (unreadable files, bad options, unusable key or certificate).
+verify; 2 usage errors (unreadable files, bad options, unusable key or certificate); 3 cannot
+validate: the XSD of the document's own schemaVersion is not installed and nothing else is wrong
+(``jiliang dcc schemas fetch VERSION`` installs it).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from jiliang.core.dcc.hashing import canonical_hash
 from jiliang.core.dcc.parse import parse_dcc
 from jiliang.core.dcc.records import record_from_mapping
 from jiliang.core.dcc.validate import validate as validate_dcc
+
+#: ``jiliang dcc validate``: the schema of the document's version is missing, nothing else wrong.
+EXIT_CANNOT_VALIDATE = 3
+_VALIDATE_EXIT = {"valid": 0, "invalid": 1, "cannot-validate": EXIT_CANNOT_VALIDATE}
 
 app = typer.Typer(
     name="dcc",
@@ -110,14 +116,84 @@ def validate_cmd(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """XSD + D-SI units + semantic checks; exit 0 when valid, 1 when not."""
+    """XSD + D-SI units + semantic checks.
+
+    Exit 0 valid; 1 invalid; 3 cannot validate (only the XSD of the document's schemaVersion
+    is missing: install it with `jiliang dcc schemas fetch VERSION` or --schema-dir).
+    """
     data = _read(file)
     report = validate_dcc(data, schema_dirs=schema_dir or None)
     if as_json:
         _dump(report.to_dict())
     else:
         out.print(report.summary(), highlight=False, markup=False)
-    raise typer.Exit(0 if report.valid else 1)
+    raise typer.Exit(_VALIDATE_EXIT[report.verdict])
+
+
+schemas_app = typer.Typer(
+    help="The DCC / D-SI XSDs (PTB's, not shipped): list installed, fetch from ptb.de.",
+    no_args_is_help=True,
+)
+app.add_typer(schemas_app, name="schemas")
+
+
+@schemas_app.command("list")
+def schemas_list_cmd(
+    schema_dir: Annotated[
+        list[Path] | None,
+        typer.Option("--schema-dir", help="XSD directory (default: the validation search path)."),
+    ] = None,
+) -> None:
+    """Installed DCC schema versions, and which versions in use are missing."""
+    from jiliang.core.dcc.schemas import (
+        DCC_VERSIONS_IN_USE,
+        default_schema_dirs,
+        installed_versions,
+    )
+
+    dirs = schema_dir or default_schema_dirs()
+    found = installed_versions(dirs)
+    for version, path in found.items():
+        out.print(f"{version}  {path}", highlight=False, markup=False)
+    missing = [v for v in DCC_VERSIONS_IN_USE if v not in found]
+    if missing:
+        out.print(
+            f"not installed: {', '.join(missing)} (jiliang dcc schemas fetch {' '.join(missing)})",
+            highlight=False,
+            markup=False,
+        )
+    out.print(f"searched: {', '.join(str(d) for d in dirs)}", highlight=False, markup=False)
+
+
+@schemas_app.command("fetch")
+def schemas_fetch_cmd(
+    versions: Annotated[
+        list[str] | None,
+        typer.Argument(help="DCC versions, e.g. 3.1.2 3.3.0 (default: every version in use)."),
+    ] = None,
+    target: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Directory to write to (default: data dir's schemas/)."),
+    ] = None,
+) -> None:
+    """Download dcc_vX.Y.Z.xsd and the ptb.de XSDs it imports from their canonical URLs.
+
+    Needs network access once; validation is offline afterwards. Exit 1 if a download failed.
+    """
+    from jiliang.core.dcc.errors import SchemaUnavailable
+    from jiliang.core.dcc.schemas import DCC_VERSIONS_IN_USE, download_schema
+
+    failed = False
+    for version in versions or DCC_VERSIONS_IN_USE:
+        try:
+            where = download_schema(version, target)
+        except SchemaUnavailable as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            failed = True
+            continue
+        out.print(f"DCC {version}: installed in {where}", highlight=False, markup=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command("sign")

@@ -1,7 +1,8 @@
 """``jiliang draw``: verifiable double-random draws (双随机、一公开).
 
-Exit codes: 0 done / the draw reproduces; 1 the draw does NOT reproduce; 2 bad input (unreadable
-file, invalid pools, bad seed, or a draw refused because too few inspectors remain after recusal).
+Exit codes: 0 done / the draw reproduces; 1 the draw does NOT reproduce (or is not the draw of the
+pinned ``--commitment``); 2 bad input (unreadable file, invalid pools, bad seed, or a draw refused
+because too few inspectors remain after recusal); 3 cannot verify (the seed is not revealed).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ app = typer.Typer(
     add_completion=False,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # hex digests must not be broken across lines
 
 SeedHex = Annotated[
     str,
@@ -32,6 +33,10 @@ SeedHex = Annotated[
         help="Seed as hex (≥ 16 bytes); also read from $JILIANG_DRAW_SEED_HEX.",
     ),
 ]
+
+
+#: ``jiliang draw verify``: the record withholds its seed, so nothing can be recomputed.
+EXIT_CANNOT_VERIFY = 3
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -98,18 +103,41 @@ def run(
 @app.command()
 def verify(
     record: Annotated[Path, typer.Argument(help="DRAW.json written by `jiliang draw run`.")],
+    commitment: Annotated[
+        str | None,
+        typer.Option(
+            "--commitment",
+            help="SHA-256(seed) as published BEFORE the draw (hex); the record must carry it. "
+            "Without it only self-consistency is checked.",
+        ),
+    ] = None,
 ) -> None:
-    """Recompute a revealed draw: exit 0 if it reproduces, 1 if not."""
+    """Recompute a revealed draw: exit 0 if it reproduces, 1 if not, 3 if the seed is withheld.
+
+    Pin --commitment to the value published before the draw: otherwise a fresh, self-consistent
+    record drawn under another seed would also reproduce.
+    """
     data = _read_json(record)
     if not isinstance(data, dict):
         raise _fail("a draw record must be a JSON object")
     try:
-        report = core.verify(data)
+        report = core.verify(data, expected_commitment=commitment)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     if report.ok:
-        out.print(f"[green]OK[/green] draw reproduces ({len(data['selections'])} selection(s))")
+        pinned = " under the published commitment" if commitment else ""
+        out.print(
+            f"[green]OK[/green] draw reproduces{pinned} ({len(data['selections'])} selection(s))"
+        )
+        if not commitment:
+            err.print(
+                "note: no --commitment given; pin the commitment published before the draw",
+                highlight=False,
+            )
         return
+    if not report.verifiable:
+        err.print("[yellow]cannot verify (seed not revealed)[/yellow]", highlight=False)
+        raise typer.Exit(EXIT_CANNOT_VERIFY)
     for problem in report.problems:
         err.print(f"[red]MISMATCH[/red] {problem}", highlight=False)
     raise typer.Exit(1)

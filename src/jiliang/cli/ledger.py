@@ -30,7 +30,7 @@ from jiliang.core.ledger.note import b64encode
 
 app = typer.Typer(
     name="ledger",
-    help="RFC 9162 transparency log: append, checkpoint, prove, verify, audit.",
+    help="RFC 9162 transparency log: append, checkpoint, prove, verify, verify-consistency, audit.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -251,6 +251,108 @@ def verify(
     )
 
 
+def _root_arg(value: str, option: str) -> bytes:
+    """A tree-head root given on the command line: 64 hex digits or base64 of 32 bytes."""
+    import base64
+    import binascii
+
+    text = value.strip()
+    try:
+        raw = bytes.fromhex(text) if len(text) == 64 else base64.b64decode(text, validate=True)
+    except (ValueError, binascii.Error):
+        raw = b""
+    if len(raw) != 32:
+        raise _fail(f"{option}: expected a SHA-256 root as 64 hex digits or base64 of 32 bytes")
+    return raw
+
+
+@app.command("verify-consistency")
+def verify_consistency_cmd(
+    proof: Annotated[
+        Path, typer.Argument(help="Consistency proof JSON (`jiliang ledger consistency`).")
+    ],
+    old_checkpoint: Annotated[
+        Path | None, typer.Option("--old", help="Signed checkpoint of the older tree (size M).")
+    ] = None,
+    new_checkpoint: Annotated[
+        Path | None, typer.Option("--new", help="Signed checkpoint of the newer tree (size N).")
+    ] = None,
+    old_root: Annotated[
+        str | None,
+        typer.Option("--old-root", help="Instead of --old: root of size M (hex/base64)."),
+    ] = None,
+    new_root: Annotated[
+        str | None,
+        typer.Option("--new-root", help="Instead of --new: root of size N (hex/base64)."),
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option("--key", help="Log verifier key (vkey string or file).")
+    ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option("--witness", help="Witness cosigner vkey (type 0x04); repeatable."),
+    ] = None,
+    quorum: Annotated[
+        int | None,
+        typer.Option("--quorum", min=0, help="Cosignatures required (default: all witnesses)."),
+    ] = None,
+    log_dir: LogDir = None,
+) -> None:
+    """Verify offline that tree M is a prefix of tree N (RFC 9162 §2.1.4.2): exit 0 consistent,
+    1 not (with reason), 2 usage.
+
+    Give the two signed checkpoints (--old, --new; their signatures are checked with --key) or,
+    for bare tree heads, --old-root and --new-root; the sizes come from the proof file.
+    """
+    from jiliang.core.ledger.checkpoint import check_extends
+    from jiliang.core.ledger.prooffile import ConsistencyProof
+    from jiliang.core.ledger.proofs import verify_consistency
+
+    by_checkpoint = old_checkpoint is not None or new_checkpoint is not None
+    by_root = old_root is not None or new_root is not None
+    if by_checkpoint == by_root or (by_checkpoint and None in (old_checkpoint, new_checkpoint)):
+        raise _fail("give either --old and --new (checkpoints) or --old-root and --new-root")
+    if by_root and None in (old_root, new_root):
+        raise _fail("give both --old-root and --new-root")
+    proof_bytes = _read(proof, "proof")
+    if by_checkpoint:
+        notes = (_read(old_checkpoint, "checkpoint"), _read(new_checkpoint, "checkpoint"))
+        verifier = _verifier(key, log_dir)
+        try:
+            witnesses = [CosignatureVerifier.from_vkey(w) for w in witness or []]
+        except LedgerError as exc:
+            raise _fail(f"witness key: {exc}") from None
+        needed = len(witnesses) if quorum is None else quorum
+    else:
+        roots = (_root_arg(old_root, "--old-root"), _root_arg(new_root, "--new-root"))
+    try:
+        parsed = ConsistencyProof.from_json(proof_bytes)
+        if by_checkpoint:
+            old, new = (
+                open_checkpoint(n, verifier, witnesses=witnesses, quorum=needed).checkpoint
+                for n in notes
+            )
+            if (old.size, new.size) != (parsed.old_size, parsed.new_size):
+                raise LedgerError(
+                    f"proof is for sizes {parsed.old_size} -> {parsed.new_size}, the checkpoints "
+                    f"are for sizes {old.size} -> {new.size}"
+                )
+            if parsed.origin is not None and parsed.origin != old.origin:
+                raise LedgerError(f"proof is for log {parsed.origin!r}, not {old.origin!r}")
+            check_extends(old, new, parsed.hashes)
+            heads = (old.root, new.root)
+        else:
+            verify_consistency(parsed.old_size, parsed.new_size, parsed.hashes, *roots)
+            heads = roots
+    except LedgerError as exc:
+        out.print(f"INVALID ({type(exc).__name__}): {exc}")
+        raise typer.Exit(1) from None
+    out.print(
+        f"CONSISTENT: tree size {parsed.old_size} (root {b64encode(heads[0])}) is a prefix of "
+        f"tree size {parsed.new_size} (root {b64encode(heads[1])})"
+    )
+
+
 @app.command()
 def audit(
     log_dir: LogDir = None,
@@ -267,8 +369,11 @@ def audit(
 ) -> None:
     """Recompute the tree from stored entries; compare with tiles, state and latest checkpoint.
 
-    With ``--records``: also recompute the hash of every stored audit entry and compare each
-    registry row with its last logged state, reporting every record that no longer matches.
+    With ``--records``: also recompute the hash of every stored audit entry, walk each record's
+    entry chain, check that every audit entry the log holds is still in the database (a database
+    restored behind its log shows here), and compare each registry and account row with its last
+    logged state (changed, unlogged and missing rows), reporting every record that no longer
+    matches.
     """
     with _open(log_dir) as log:
         has_key = key is not None or (log.path / VKEY_FILE).exists()
@@ -293,9 +398,9 @@ def _audit_platform_records() -> bool:
     from jiliang.platform.ledger import service
 
     failed = False
-    reports = [("audit entries", service.audit_records()), ("registry rows", service.audit_rows())]
-    reports += [("other logged records", audit()) for _count, audit in service.LEAF_SOURCES]
-    for name, report in reports:
+    for name, report in service.audit_platform():
+        for note in getattr(report, "notes", []):
+            out.print(f"NOTE ({name}): {note}")
         if report.ok:
             out.print(f"OK: {report.checked} {name} match their logged hashes")
             continue
@@ -308,6 +413,32 @@ def _audit_platform_records() -> bool:
     return failed
 
 
+@app.command("acknowledge-restore")
+def acknowledge_restore(
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why the lost entries cannot be recovered.")
+    ],
+) -> None:
+    """Platform: log, for good, that a database restored behind its log lost these entries.
+
+    Only when no newer copy of the database exists (docs/operations.md, restore behind the
+    log). Appends a restore-ack leaf; the audit then lists the lost entries as notes.
+    """
+    from jiliang.cli import setup_django
+
+    setup_django()
+    from jiliang.platform.ledger import service
+
+    try:
+        ack = service.acknowledge_restore(reason)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    out.print(
+        f"acknowledged {len(ack.lost_entries)} lost audit entries at leaf {ack.index}; "
+        f"statement {ack.statement}"
+    )
+
+
 @app.command()
 def sync() -> None:
     """Platform: append unlogged audit entries to the platform's log and sign a checkpoint."""
@@ -316,7 +447,10 @@ def sync() -> None:
     setup_django()
     from jiliang.platform.ledger import service
 
-    result = service.sync()
+    try:
+        result = service.sync()
+    except service.BehindLogError as exc:
+        raise _fail(str(exc), 1) from None
     out.print(f"appended {result.appended}, matched {result.matched}, tree size {result.size}")
 
 

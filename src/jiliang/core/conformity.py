@@ -12,8 +12,10 @@ Decision rules follow ILAC-G8:09/2019 §4.2 and probabilities follow JCGM 106:20
 * :func:`acceptance_limits` — the acceptance interval a rule sets for a given U.
 * :func:`global_risks` — consumer's and producer's risk R_C, R_P for a normal process prior
   N(y₀, u₀²) and normal measurement N(η, u_m²), JCGM 106 §9.5, by numerical integration.
-* :func:`measurement_capability` — U95 ≤ MPE/3 (JJF 1094-2002) and the test uncertainty
-  ratio TUR = (T_U − T_L)/(2·U95) against a configurable minimum (4 by default).
+* :func:`measurement_capability` — by a selectable :class:`CapabilityRule`: U95 ≤ MPE/3
+  (JJF 1094-2002 §5.3.1, the default for Chinese legal metrology), or the test uncertainty
+  ratio TUR = (T_U − T_L)/(2·U95) ≥ a minimum (4: ANSI/NCSL Z540.3 style), or both; the
+  result records which rule gave the verdict.
 
 All values share one unit (the caller converts with :mod:`jiliang.core.units` first).
 """
@@ -449,9 +451,36 @@ def global_risks(
 # --------------------------------------------------------------------------------------------
 # Measurement capability for verification (JJF 1094)
 # --------------------------------------------------------------------------------------------
+class CapabilityRule(StrEnum):
+    """Which criterion decides :func:`measurement_capability`.
+
+    For a symmetric ±MPE, TUR = MPE/U95, so the one-third rule is TUR ≥ 3: adding TUR ≥ 4 is a
+    stricter, different rule and must be chosen, not applied silently.
+    """
+
+    #: JJF 1094-2002 §5.3.1: U95 ≤ MPEV/3 — the error alone may then be compared with the MPE.
+    JJF1094_ONE_THIRD = "jjf1094-one-third"
+    #: TUR = (T_U − T_L)/(2·U95) ≥ ``min_tur`` (4): ANSI/NCSL Z540.3-2006 §5.3 b) fallback.
+    TUR = "tur"
+    #: both of the above (the library's default before the rule became explicit).
+    BOTH = "both"
+
+    @property
+    def basis(self) -> str:
+        """The published criterion, for reports."""
+        return {
+            CapabilityRule.JJF1094_ONE_THIRD: "JJF 1094-2002 §5.3.1: U95 ≤ MPE/3",
+            CapabilityRule.TUR: "TUR ≥ minimum (ANSI/NCSL Z540.3-2006 §5.3 b) style, 4:1)",
+            CapabilityRule.BOTH: "JJF 1094-2002 §5.3.1 U95 ≤ MPE/3 and TUR ≥ minimum",
+        }[self]
+
+
 @dataclass(frozen=True, slots=True)
 class CapabilityCheck:
-    """Is the measurement good enough to verify against this MPE / tolerance?"""
+    """Is the measurement good enough to verify against this MPE / tolerance?
+
+    Both criteria are always computed; ``capable`` is the verdict of ``rule`` alone.
+    """
 
     expanded_uncertainty: float  # U95
     mpe: float  # maximum permissible error (half the tolerance span if not given)
@@ -462,6 +491,8 @@ class CapabilityCheck:
     meets_tur: bool  # TUR ≥ min_tur
     capable: bool
     explanation: str
+    rule: str = CapabilityRule.JJF1094_ONE_THIRD.value  # the rule that gave ``capable``
+    basis: str = CapabilityRule.JJF1094_ONE_THIRD.basis  # its published source
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON."""
@@ -475,13 +506,22 @@ def measurement_capability(
     tolerance: Tolerance | None = None,
     min_tur: float = 4.0,
     max_fraction: float = 1.0 / 3.0,
+    rule: CapabilityRule | str = CapabilityRule.JJF1094_ONE_THIRD,
 ) -> CapabilityCheck:
-    """Check U95 ≤ ``max_fraction``·MPE (JJF 1094: 1/3) and TUR = span/(2·U95) ≥ ``min_tur``.
+    """Judge U95 ≤ ``max_fraction``·MPE (JJF 1094: 1/3) and/or TUR = span/(2·U95) ≥ ``min_tur``.
 
     Give ``mpe`` (symmetric ±MPE, span 2·MPE) or a two-sided ``tolerance`` (MPE = span/2).
-    When both criteria hold the verification may judge conformity by |error| ≤ MPE alone
-    (JJF 1094-2002); otherwise the uncertainty must enter the decision (use :func:`decide`).
+    ``rule`` (:class:`CapabilityRule`) picks the criterion that decides: JJF 1094-2002 §5.3.1's
+    one-third rule by default (Chinese legal metrology), ``"tur"`` for TUR ≥ ``min_tur`` alone, or
+    ``"both"``. When capable, the verification may judge conformity by |error| ≤ MPE alone;
+    otherwise the uncertainty must enter the decision (use :func:`decide`).
     """
+    try:
+        chosen = CapabilityRule(rule)
+    except ValueError:
+        choices = ", ".join(r.value for r in CapabilityRule)
+        message = f"unknown capability rule {rule!r}; use one of {choices}"
+        raise ConformityError("rule", message) from None
     big_u = _positive("expanded_uncertainty", expanded_uncertainty)
     min_tur = _positive("min_tur", min_tur)
     max_fraction = _positive("max_fraction", max_fraction)
@@ -495,16 +535,31 @@ def measurement_capability(
     tur = span / (2.0 * big_u)
     meets_third = ratio <= max_fraction * (1 + 1e-12)
     meets_tur = tur >= min_tur * (1 - 1e-12)
-    capable = meets_third and meets_tur
+    uses_third = chosen in (CapabilityRule.JJF1094_ONE_THIRD, CapabilityRule.BOTH)
+    uses_tur = chosen in (CapabilityRule.TUR, CapabilityRule.BOTH)
+    capable = (meets_third or not uses_third) and (meets_tur or not uses_tur)
     failed = [
-        *([] if meets_third else [f"U95/MPE = {ratio:.3g} > {max_fraction:.3g}"]),
-        *([] if meets_tur else [f"TUR = {tur:.3g} < {min_tur:g}"]),
+        *([] if meets_third or not uses_third else [f"U95/MPE = {ratio:.3g} > {max_fraction:.3g}"]),
+        *([] if meets_tur or not uses_tur else [f"TUR = {tur:.3g} < {min_tur:g}"]),
     ]
+    third = f"U95/MPE = {ratio:.3g} (limit {max_fraction:.3g})"
+    tur_text = f"TUR = {tur:.3g} (minimum {min_tur:g})"
     explanation = (
-        f"U95 = {big_u:g}, MPE = {mpe_value:g}: U95/MPE = {ratio:.3g} (limit {max_fraction:.3g}), "
-        f"TUR = {tur:.3g} (minimum {min_tur:g}); "
+        f"rule {chosen.value} ({chosen.basis}): U95 = {big_u:g}, MPE = {mpe_value:g}: "
+        f"{third}{'' if uses_third else ' [not part of the rule]'}, "
+        f"{tur_text}{'' if uses_tur else ' [not part of the rule]'}; "
         + ("capable" if capable else "not capable: " + "; ".join(failed))
     )
     return CapabilityCheck(
-        big_u, mpe_value, ratio, tur, min_tur, meets_third, meets_tur, capable, explanation
+        big_u,
+        mpe_value,
+        ratio,
+        tur,
+        min_tur,
+        meets_third,
+        meets_tur,
+        capable,
+        explanation,
+        chosen.value,
+        chosen.basis,
     )

@@ -113,6 +113,8 @@ _PINT_NAME: dict[str, str | None] = {
 # fmt: on
 _PINT_TO_DSI = {v: k for k, v in _PINT_NAME.items() if v and k != "kilogram"}
 _PINT_TO_DSI |= {"delta_degree_Celsius": "degreecelsius", "tonne": "tonne", "liter": "litre"}
+# pint units that are products of legal units under one name (kWh, mAh): D-SI terms, in order.
+_PINT_COMPOUND = {"watt_hour": ("watt", "hour"), "ampere_hour": ("ampere", "hour")}
 
 # Coherent SI replacement of each D-SI unit, as (unit, exponent) pairs; named SI units stay.
 # fmt: off
@@ -369,14 +371,52 @@ def is_dsi(unit: str) -> bool:
     return unit.lstrip().startswith(("\\", "|"))
 
 
+_PREFIX_SYMBOLS = {
+    "quetta": "Q", "ronna": "R", "yotta": "Y", "zetta": "Z", "exa": "E", "peta": "P",
+    "tera": "T", "giga": "G", "mega": "M", "kilo": "k", "hecto": "h", "deca": "da",
+    "deci": "d", "centi": "c", "milli": "m", "micro": "µ", "nano": "n", "pico": "p",
+    "femto": "f", "atto": "a", "zepto": "z", "yocto": "y", "ronto": "r", "quecto": "q",
+}  # fmt: skip
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _term_symbol(term: UnitTerm, exponent: Fraction) -> str:
+    info = legal_unit_table()["units"].get(term.unit)
+    if info is not None:
+        base = _PREFIX_SYMBOLS.get(term.prefix, term.prefix) + str(info["symbol"])
+    else:  # not a legal unit (\clight, \bar …): dsiunits knows its symbol
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            prefix = f"\\{term.prefix}" if term.prefix else ""
+            base = DsiUnit(f"{prefix}\\{term.unit}").to_utf8()
+    if exponent == 1:
+        return base
+    power = str(exponent.numerator).translate(_SUPERSCRIPT)
+    if exponent.denominator != 1:  # m¹ᐟ², as dsiunits prints it
+        power += "ᐟ" + str(exponent.denominator).translate(_SUPERSCRIPT)
+    return base + power
+
+
 def to_utf8(unit: str) -> str:
-    """Compact printed symbol of a D-SI unit, e.g. ``mm²`` (from dsiunits)."""
+    """Printed symbol of a D-SI unit by GB 3101-1993 §3.2 / GB 3100-1993 (ISO 80000-1 §7.2).
+
+    Products are joined by a half-high dot (``N·m``, ``kW·h``): juxtaposed symbols are
+    ambiguous (``mm`` is the millimetre, not metre·metre). A quotient is written with one solidus
+    and the denominator in parentheses when it is a product (``µm/m``, ``m/s²``, ``W/(m·K)``);
+    without a numerator the negative exponents stay (``s⁻¹``). Symbols of the legal-unit table
+    are used (``L`` for the litre, ``℃``); others come from dsiunits.
+    """
     parsed = parse_dsi(unit)
     if parsed.non_dsi:
         return parsed.dsi[1:]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return DsiUnit(parsed.dsi).to_utf8()
+    numerator = [_term_symbol(t, t.exponent) for t in parsed.terms if t.exponent > 0]
+    denominator = [_term_symbol(t, -t.exponent) for t in parsed.terms if t.exponent < 0]
+    if not denominator:
+        return "·".join(numerator)
+    if not numerator:
+        return "·".join(_term_symbol(t, t.exponent) for t in parsed.terms)
+    below = denominator[0] if len(denominator) == 1 else "(" + "·".join(denominator) + ")"
+    return "·".join(numerator) + "/" + below
 
 
 # --------------------------------------------------------------------------------------------
@@ -441,6 +481,11 @@ def from_pint(expression: str) -> str:
             unit = _PINT_TO_DSI.get(base)
             if unit == "gram" and prefix == "kilo":
                 prefix, unit = "", "kilogram"
+            if unit is None and base in _PINT_COMPOUND:  # pint's kWh is one name: kW·h
+                first, *rest = _PINT_COMPOUND[base]
+                terms.append(UnitTerm(prefix, first, Fraction(exponent).limit_denominator(1000)))
+                terms += [UnitTerm("", u, Fraction(exponent).limit_denominator(1000)) for u in rest]
+                continue
         if unit is None:
             raise UnitError(f"pint unit '{name}' has no D-SI equivalent", unit=expression)
         terms.append(UnitTerm(prefix, unit, Fraction(exponent).limit_denominator(1000)))
@@ -737,18 +782,48 @@ def _check_dsi_legal(dsi: str, *, given: str, usage: str | None) -> LegalUnit:
 _CN_NUMERALS = {2: "二", 3: "三", 4: "四", 5: "五", 6: "六"}
 
 
-def chinese_name(unit: str) -> str:
+def _conventional_pairs(parsed: ParsedUnit, table: dict[str, Any]) -> dict[int, str]:
+    """千瓦时-style names (``conventional_names``): term index → name of that term and the next.
+
+    A pair matches when both terms have the same exponent ±1 and the second has no prefix; the
+    first term's prefix is read in front (千瓦时, 兆瓦时, 每千瓦时).
+    """
+    names = table.get("conventional_names") or {}
+    found: dict[int, str] = {}
+    terms = parsed.terms
+    i = 0
+    while i + 1 < len(terms):
+        a, b = terms[i], terms[i + 1]
+        name = names.get(f"\\{a.unit}\\{b.unit}")
+        if name and not b.prefix and a.exponent == b.exponent and abs(a.exponent) == 1:
+            found[i] = table["prefixes"].get(a.prefix, a.prefix) + name
+            i += 2
+        else:
+            i += 1
+    return found
+
+
+def chinese_name(unit: str, *, short: bool = False) -> str:
     r"""Chinese name of a unit (GB 3100-1993), e.g. ``\metre\second\tothe{-2}`` → 米每二次方秒.
 
-    Area and volume of length units read 平方/立方 (平方米, 立方厘米); other powers 二次方…;
-    negative exponents follow 每. Units without a Chinese name in the table keep their D-SI token.
+    Names follow the 1984 《中华人民共和国法定计量单位使用方法》 (§6: the name follows the order
+    of the symbol, the solidus reads 每 once, J/(kg·K) 焦耳每千克开尔文; §7: powers read before the
+    unit, 平方/立方 for area and volume). Full names (全称) by default; ``short=True`` drops the
+    characters the 1984 table brackets (瓦[特] → 瓦, [小]时 → 时). kW·h is 千瓦时 and A·h 安时
+    in either form (``conventional_names``). Units without a Chinese name keep their D-SI token.
     """
     table = legal_unit_table()
     parsed = parse_dsi(unit)
+    pairs = _conventional_pairs(parsed, table)
     numerator, denominator = [], []
-    for term in parsed.terms:
+    for index, term in enumerate(parsed.terms):
+        if index - 1 in pairs:  # second half of a 千瓦时 pair, already named
+            continue
+        if index in pairs:
+            (denominator if term.exponent < 0 else numerator).append(pairs[index])
+            continue
         info = table["units"].get(term.unit)
-        name = info["zh"] if info else term.unit
+        name = (info.get("short", info["zh"]) if short else info["zh"]) if info else term.unit
         name = table["prefixes"].get(term.prefix, term.prefix) + name
         power = abs(term.exponent)
         if power != 1:

@@ -26,6 +26,17 @@ DCC_URL = "https://ptb.de/dcc/v{version}/dcc.xsd"
 SI_URL = "https://ptb.de/si/v{version}/SI_Format.xsd"
 _SI_URL_RE = re.compile(r"https?://(?:www\.)?ptb\.de/si/v(\d+\.\d+\.\d+)/SI_Format\.xsd")
 _VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
+_DCC_URL_RE = re.compile(r"https?://(?:www\.)?ptb\.de/dcc/v(\d+\.\d+\.\d+)/dcc\.xsd")
+# Any other PTB schema (e.g. D-SI 2.2.0 imports .../si/v2.2.0/qudt/quantitykind.xsd).
+_PTB_URL_RE = re.compile(
+    r"https?://(?:www\.)?ptb\.de/((?:[A-Za-z0-9_-][A-Za-z0-9._-]*/)*"
+    r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.xsd)"
+)
+_SCHEMA_LOCATION_RE = re.compile(r"""schemaLocation\s*=\s*["']([^"']+)["']""")
+
+#: DCC releases in use (PTB's list: https://www.ptb.de/dcc/releases.json). Not shipped (PTB's
+#: licence): ``jiliang dcc schemas fetch`` installs them from their canonical URLs.
+DCC_VERSIONS_IN_USE = ("3.1.2", "3.2.0", "3.2.1", "3.3.0")
 
 _cache: dict[tuple[str, tuple[str, ...]], etree.XMLSchema] = {}
 _lock = threading.Lock()
@@ -53,8 +64,38 @@ def install_hint(version: str) -> str:
         f"must install dcc_v{version}.xsd and the SI_Format_v*.xsd it imports (from "
         "https://ptb.de/dcc): put them in a directory named by JILIANG_DCC_SCHEMA_DIR, or in "
         "the data directory's schemas/ folder, or fetch them there once with network access: "
-        f"python -c \"from jiliang.core.dcc import download_schema; download_schema('{version}')\""
+        f"jiliang dcc schemas fetch {version} (in Python: "
+        f"jiliang.core.dcc.download_schema('{version}'))"
     )
+
+
+def local_name(url: str) -> str | None:
+    """File name under which the PTB schema at ``url`` is kept in a schema directory.
+
+    PTB's release names for the DCC and D-SI XSDs (``dcc_v3.1.2.xsd``, ``SI_Format_v2.1.0.xsd``);
+    any other ``ptb.de`` XSD gets its URL path with ``/`` replaced by ``_`` behind ``ptb.de_``
+    (``ptb.de_si_v2.2.0_qudt_quantitykind.xsd``). ``None`` for URLs outside ptb.de.
+    """
+    for regex, template in ((_SI_URL_RE, "SI_Format_v{}.xsd"), (_DCC_URL_RE, "dcc_v{}.xsd")):
+        match = regex.fullmatch(url or "")
+        if match:
+            return template.format(match.group(1))
+    match = _PTB_URL_RE.fullmatch(url or "")
+    if match and ".." not in match.group(1).split("/"):
+        return "ptb.de_" + match.group(1).replace("/", "_")
+    return None
+
+
+def installed_versions(schema_dirs: Iterable[Path | str] | None = None) -> dict[str, Path]:
+    """DCC versions whose ``dcc_v{version}.xsd`` is in a schema directory (first one wins)."""
+    dirs = [Path(d) for d in (schema_dirs if schema_dirs is not None else default_schema_dirs())]
+    found: dict[str, Path] = {}
+    for d in dirs:
+        for path in sorted(d.glob("dcc_v*.xsd")) if d.is_dir() else ():
+            version = path.name[len("dcc_v") : -len(".xsd")]
+            if _VERSION_RE.match(version):
+                found.setdefault(version, path)
+    return dict(sorted(found.items(), key=lambda kv: tuple(int(p) for p in kv[0].split("."))))
 
 
 def _find(name: str, dirs: Iterable[Path]) -> Path | None:
@@ -74,9 +115,9 @@ class _LocalSchemaResolver(etree.Resolver):
         self.missing: list[str] = []
 
     def resolve(self, system_url, public_id, context):  # type: ignore[override]
-        match = _SI_URL_RE.fullmatch(system_url or "")
-        if match:
-            path = _find(f"SI_Format_v{match.group(1)}.xsd", self.dirs)
+        name = local_name(system_url or "")
+        if name is not None:
+            path = _find(name, self.dirs)
             if path is not None:
                 return self.resolve_filename(str(path), context)
             self.missing.append(system_url)
@@ -120,7 +161,7 @@ def _compile(version: str, dirs: list[Path]) -> etree.XMLSchema:
         doc = etree.parse(str(path), _schema_parser(resolver))
         return etree.XMLSchema(doc)
     except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
-        looked = places + [f"{d}/SI_Format_v*.xsd for {u}" for u in resolver.missing for d in dirs]
+        looked = places + [f"{d}/{local_name(u)} for {u}" for u in resolver.missing for d in dirs]
         detail = f"{path} does not compile: {exc}"
         if resolver.missing:
             detail = f"imported schema not available locally: {', '.join(resolver.missing)}"
@@ -134,20 +175,37 @@ def clear_cache() -> None:
 
 
 def download_schema(version: str, target: Path | None = None, timeout: float = 30.0) -> Path:
-    """Fetch ``dcc_v{version}.xsd`` and the D-SI XSD it imports from ptb.de into ``target``.
+    """Fetch ``dcc_v{version}.xsd`` and every ptb.de XSD it imports, transitively, into ``target``.
 
-    One-time operation for deployments with network access (default target
-    ``data_dir()/schemas``); afterwards validation runs offline. Not exercised in tests.
+    Starts at the canonical ``https://ptb.de/dcc/v{version}/dcc.xsd`` and follows each
+    ``schemaLocation`` on ptb.de (D-SI, and for D-SI 2.2.x its QUDT quantity-kind schema); files
+    are kept under :func:`local_name`. Nothing is written unless every file was fetched. One-time
+    operation for deployments with network access (default target ``data_dir()/schemas``);
+    afterwards validation runs offline. Tests replace :func:`_http_get` (no network).
     """
+    from urllib.parse import urljoin
+
     from jiliang.config import data_dir
 
+    if not _VERSION_RE.match(version or ""):
+        raise SchemaUnavailable(str(version), [], "not a version number")
     target = Path(target) if target is not None else data_dir() / "schemas"
+    fetched: dict[str, bytes] = {}
+    queue = [DCC_URL.format(version=version)]
+    while queue:
+        url = queue.pop(0)
+        name = local_name(url)
+        if name is None or name in fetched:
+            continue
+        if len(fetched) >= 32:  # PTB's schemas import 1-2 files; a loop or a trap stops here
+            raise SchemaUnavailable(version, [url], "more than 32 imported schemas")
+        data = _http_get(url.replace("http://", "https://", 1), timeout, version)
+        fetched[name] = data
+        for location in _SCHEMA_LOCATION_RE.findall(data.decode("utf-8", "replace")):
+            queue.append(urljoin(url, location))
     target.mkdir(parents=True, exist_ok=True)
-    dcc_bytes = _http_get(DCC_URL.format(version=version), timeout, version)
-    (target / f"dcc_v{version}.xsd").write_bytes(dcc_bytes)
-    for si_version in set(_SI_URL_RE.findall(dcc_bytes.decode("utf-8", "replace"))):
-        si_bytes = _http_get(SI_URL.format(version=si_version), timeout, version)
-        (target / f"SI_Format_v{si_version}.xsd").write_bytes(si_bytes)
+    for name, data in fetched.items():
+        (target / name).write_bytes(data)
     clear_cache()
     return target
 

@@ -7,6 +7,7 @@ libxml2 uses in XSD error messages), so a report can point a user at the exact s
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -35,6 +36,7 @@ _POSITIVE_XPATH = etree.XPath(
 _K_XPATH = etree.XPath("//si:coverageFactor | //si:coverageFactorXMLList", namespaces=NS)
 _P_XPATH = etree.XPath("//si:coverageProbability | //si:coverageProbabilityXMLList", namespaces=NS)
 _CORE = "dcc:administrativeData/dcc:coreData/"
+_VERSION_RE = re.compile(r"\d+\.\d+\.\d+")
 
 
 @dataclass(frozen=True)
@@ -59,20 +61,40 @@ class ValidationReport:
     def valid(self) -> bool:
         return self.schema_checked and not self.problems
 
+    @property
+    def verdict(self) -> str:
+        """``valid``, ``invalid`` or ``cannot-validate``.
+
+        ``cannot-validate`` when the only problem is that the XSD of the document's own
+        ``schemaVersion`` is not installed: nothing wrong was found, but the document was not
+        judged either, so it must not be reported as invalid (nor as valid). Any other problem
+        (XML, D-SI unit, semantic) makes it ``invalid`` even when the schema is missing.
+        """
+        if self.valid:
+            return "valid"
+        if self.problems and all(p.kind == "schema-unavailable" for p in self.problems):
+            return "cannot-validate"
+        return "invalid"
+
     def add(self, kind: str, xpath: str, message: str, line: int | None = None) -> None:
         self.problems.append(Problem(kind, xpath, message, line))
 
     def to_dict(self) -> dict:
         return {
             "valid": self.valid,
+            "verdict": self.verdict,
             "schema_version": self.schema_version,
             "schema_checked": self.schema_checked,
             "problems": [asdict(p) for p in self.problems],
         }
 
     def summary(self) -> str:
-        head = "VALID" if self.valid else "INVALID"
-        lines = [f"{head} (DCC schemaVersion {self.schema_version})"]
+        if self.verdict == "cannot-validate":
+            head = f"CANNOT VALIDATE: schema for DCC {self.schema_version} not installed"
+            lines = [f"{head} (install it: jiliang dcc schemas fetch {self.schema_version})"]
+        else:
+            head = "VALID" if self.valid else "INVALID"
+            lines = [f"{head} (DCC schemaVersion {self.schema_version})"]
         lines += [f"  [{p.kind}] {p.xpath}: {p.message}" for p in self.problems]
         return "\n".join(lines)
 
@@ -129,6 +151,10 @@ def _check_schema(
 ) -> None:
     if not version:
         report.add("schema", "/*", "attribute schemaVersion is missing on the root element")
+        return
+    if not _VERSION_RE.fullmatch(version):
+        # A malformed version is a fault of the document, not a schema the server lacks.
+        report.add("schema", "/*/@schemaVersion", f"schemaVersion {version!r} is not x.y.z")
         return
     try:
         schema = get_schema(version, schema_dirs)

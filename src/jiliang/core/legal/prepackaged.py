@@ -55,6 +55,47 @@ class InsufficientSampleError(ValueError):
         )
 
 
+class ToleranceBelowResolutionError(ValueError):
+    """A percent-based T rounds to 0 at the table's resolution (9 % of Qn ≤ 0.55 g is < 0.05 g).
+
+    A T of 0 would fail every unit short by any amount — a confident wrong verdict — so it is
+    refused; ``below_resolution="step"`` uses the resolution (0.1 g/mL) instead, by choice.
+    """
+
+    def __init__(self, nominal: float, unrounded: Decimal, step: Decimal, edition: str) -> None:
+        self.nominal, self.unrounded, self.step = nominal, float(unrounded), float(step)
+        super().__init__(
+            f"nominal (Qn) {nominal:g}: T = {unrounded.normalize():f} rounds to 0 at the "
+            f"{step:f} g (mL) resolution of {edition}; the table gives no usable T for this Qn "
+            "(pass below_resolution='step' to use the resolution as T)"
+        )
+
+
+@dataclass(frozen=True)
+class ToleranceRounding:
+    """How percent-based T is rounded for one edition (from the table's ``rounding`` meta)."""
+
+    method: str  # half_even (GB/T 8170-2008 四舍六入五成双) or half_up
+    confirmed: bool  # False: the regulation says 修约 without naming the method
+    edition: str
+
+
+def tolerance_rounding(
+    *,
+    book: RuleBook | None = None,
+    as_of: dt.date | None = None,
+    edition: str | None = None,
+) -> ToleranceRounding:
+    """The rounding rule of T in the edition in force or named, and whether it is confirmed."""
+    table = _book_table("prepackaged_tolerance", book, as_of, edition)
+    rounding = table.meta.get("rounding", {})
+    return ToleranceRounding(
+        str(rounding.get("method", "half_even")),
+        bool(rounding.get("method_confirmed", False)),
+        table.edition,
+    )
+
+
 def _book_table(kind: str, book, as_of, edition) -> RuleTable:
     return (book or RuleBook.default()).table(kind, as_of, edition)
 
@@ -73,12 +114,25 @@ def tolerable_deficiency(
     book: RuleBook | None = None,
     as_of: dt.date | None = None,
     edition: str | None = None,
+    rounding: str | None = None,
+    below_resolution: str = "error",
 ) -> float:
     """Tolerable deficiency T for nominal quantity ``nominal`` (Qn), in the unit of Qn.
 
-    Percent-based T for mass/volume is rounded as the table's ``rounding`` says (Order 75/70:
-    to 0.1 g/mL up to 1 kg/L, to 1 g/mL above); count T is carried up to a whole item.
+    Percent-based T for mass/volume is rounded (修约) to the table's step (Order 75/70: 0.1 g/mL
+    up to 1 kg/L, 1 g/mL above) by ``rounding`` — ``"half_even"`` (GB/T 8170-2008, the data's
+    default) or ``"half_up"``; the regulation does not name the method (see
+    :func:`tolerance_rounding`), and it decides exact halves: Qn = 5 g gives 0.45 g → 0.4 g
+    (half_even) or 0.5 g (half_up). Count T is carried up to a whole item.
+
+    A percent-based T that rounds to 0 (Qn ≤ 0.55 g at 9 %) raises
+    :class:`ToleranceBelowResolutionError`; ``below_resolution="step"`` returns the step instead.
+    Rows that state T = 0 themselves (length ≤ 5 m, count ≤ 50: no shortage allowed) return 0.
     """
+    if rounding is not None and rounding not in _ROUNDING:
+        raise ValueError(f"rounding {rounding!r} must be one of {sorted(_ROUNDING)}")
+    if below_resolution not in ("error", "step"):
+        raise ValueError(f"below_resolution {below_resolution!r} must be 'error' or 'step'")
     try:
         kind = QuantityKind(kind)
     except ValueError:
@@ -104,14 +158,19 @@ def tolerable_deficiency(
     if "absolute" in e:
         return float(e["absolute"])
     t = qn * Decimal(str(e["percent"])) / 100
-    rounding = table.meta.get("rounding", {})
+    meta = table.meta.get("rounding", {})
     if kind is QuantityKind.COUNT:
         return float(t.to_integral_value(rounding=ROUND_CEILING))
     if kind.table_key == "mass_volume":
-        step = _step(rounding, qn)
+        step = _step(meta, qn)
         if step is not None:
-            method = _ROUNDING[rounding.get("method", "half_even")]
-            return float(t.quantize(step, rounding=method))
+            method = _ROUNDING[rounding or meta.get("method", "half_even")]
+            rounded = t.quantize(step, rounding=method)
+            if rounded == 0:
+                if below_resolution == "step":
+                    return float(step)
+                raise ToleranceBelowResolutionError(float(nominal), t, step, table.edition)
+            return float(rounded)
     return float(t)
 
 
@@ -190,6 +249,7 @@ class LotVerdict:
     n_short_t: int  # T < shortage ≤ 2T
     n_short_2t: int  # shortage > 2T
     reasons: tuple[str, ...] = field(default=())
+    t_rounding: str = ""  # how T was rounded, e.g. "half_even (method unconfirmed)"
 
 
 def net_contents(
@@ -229,11 +289,15 @@ def inspect_lot(
     as_of: dt.date | None = None,
     edition: str | None = None,
     tolerance_edition: str | None = None,
+    rounding: str | None = None,
+    below_resolution: str = "error",
 ) -> LotVerdict:
     """Judge a lot of prepackaged goods from the measured sample.
 
     Raises :class:`InsufficientSampleError` naming the required n when fewer units are given
     than the plan needs, ValueError when more are given (the plan fixes n).
+    ``rounding`` and ``below_resolution`` are passed to :func:`tolerable_deficiency`; the
+    verdict records the rounding used in ``t_rounding``.
     """
     q = net_contents(net, gross, tare)
     plan = sampling_plan(lot_size, book=book, as_of=as_of, edition=edition)
@@ -241,7 +305,19 @@ def inspect_lot(
         raise InsufficientSampleError(plan.n, int(q.size), lot_size)
     if q.size > plan.n:
         raise ValueError(f"sampling plan fixes n = {plan.n} for a lot of {lot_size}; got {q.size}")
-    t = tolerable_deficiency(nominal, kind, book=book, as_of=as_of, edition=tolerance_edition)
+    t = tolerable_deficiency(
+        nominal,
+        kind,
+        book=book,
+        as_of=as_of,
+        edition=tolerance_edition,
+        rounding=rounding,
+        below_resolution=below_resolution,
+    )
+    rule = tolerance_rounding(book=book, as_of=as_of, edition=tolerance_edition)
+    source = "chosen by the caller" if rounding else f"from {rule.edition}"
+    status = "confirmed" if rule.confirmed else "unconfirmed"
+    t_rounding = f"{rounding or rule.method} ({source}; the edition's method is {status})"
     shortage = nominal - q
     # guard against binary-fraction noise (e.g. 500 - 485.0000000001) deciding a borderline unit
     eps = 1e-9 * max(1.0, abs(nominal))
@@ -271,4 +347,5 @@ def inspect_lot(
         n_short_t=over_t,
         n_short_2t=over_2t,
         reasons=tuple(reasons),
+        t_rounding=t_rounding,
     )
