@@ -64,10 +64,12 @@ def events_for(org_codes: list[str]) -> dict[str, list[CreditEvent]]:
         withdrawn=False,
     ).values_list("pk", "instrument__owner__code", "performed_on", "certificate_no"):
         out[code].append(CreditEvent(f"V{pk}", code, "verification_failure", on, cert))
-    for pk, code, due, rep, lid in s.Filing.objects.active().filter(
-        instrument__owner__code__in=org_codes, status="overdue"
-    ).values_list(
-        "pk", "instrument__owner__code", "due_date", "replace_date", "instrument__lifetime_id"
+    for pk, code, due, rep, lid in (
+        s.Filing.objects.active()
+        .filter(instrument__owner__code__in=org_codes, status="overdue")
+        .values_list(
+            "pk", "instrument__owner__code", "due_date", "replace_date", "instrument__lifetime_id"
+        )
     ):
         day = (due or rep or today() - dt.timedelta(days=1)) + dt.timedelta(days=1)
         out[code].append(CreditEvent(f"O{pk}", code, "overdue_instrument", min(day, today()), lid))

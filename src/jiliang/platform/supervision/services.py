@@ -295,9 +295,11 @@ def sweep(as_of: dt.date | None = None, grace: int | None = None) -> SweepReport
     as_of = as_of or today()
     grace = grace_days(as_of) if grace is None else grace
     refreshed = refresh_schedules(as_of=as_of)
-    flagged = Filing.objects.active().filter(
-        status__in=["due_soon", "overdue", "must_replace"]
-    ).select_related("instrument__owner", "instrument__region")
+    flagged = (
+        Filing.objects.active()
+        .filter(status__in=["due_soon", "overdue", "must_replace"])
+        .select_related("instrument__owner", "instrument__region")
+    )
     members = _members(flagged.values_list("instrument__owner_id", flat=True).distinct())
     regulators = _regulators()
     existing = set(

@@ -59,8 +59,10 @@ def assigned_filings(user, state: str | None = None):
     Institution staff: those assigned to their institution; regulators: those in their region;
     admins: all; anyone else: none.
     """
-    qs = Filing.objects.active().filter(assigned_to__isnull=False).select_related(
-        "instrument__owner", "instrument__region", "assigned_to"
+    qs = (
+        Filing.objects.active()
+        .filter(assigned_to__isnull=False)
+        .select_related("instrument__owner", "instrument__region", "assigned_to")
     )
     org = institution_of(user)
     prefix = supervisor_prefix(user)

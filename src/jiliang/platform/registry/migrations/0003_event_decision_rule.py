@@ -4,30 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_instrument_compulsory_derived'),
+        ("registry", "0002_instrument_compulsory_derived"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='calibrationevent',
-            name='decision_rule',
-            field=models.CharField(blank=True, choices=[('simple_acceptance', '简单接受'), ('shared_risk', '风险共担'), ('guarded_acceptance', '保护带接受'), ('guarded_rejection', '保护带拒绝'), ('non_binary', '非二元判定')], default='', max_length=30, verbose_name='判定规则'),
+            model_name="calibrationevent",
+            name="decision_rule",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("simple_acceptance", "简单接受"),
+                    ("shared_risk", "风险共担"),
+                    ("guarded_acceptance", "保护带接受"),
+                    ("guarded_rejection", "保护带拒绝"),
+                    ("non_binary", "非二元判定"),
+                ],
+                default="",
+                max_length=30,
+                verbose_name="判定规则",
+            ),
         ),
         migrations.AddField(
-            model_name='calibrationevent',
-            name='guard_band',
-            field=models.FloatField(default=0.0, verbose_name='保护带系数 r（w = r·U）'),
+            model_name="calibrationevent",
+            name="guard_band",
+            field=models.FloatField(default=0.0, verbose_name="保护带系数 r（w = r·U）"),
         ),
         migrations.AddField(
-            model_name='calibrationevent',
-            name='nominal_value',
-            field=models.FloatField(blank=True, null=True, verbose_name='标称值/参考值'),
+            model_name="calibrationevent",
+            name="nominal_value",
+            field=models.FloatField(blank=True, null=True, verbose_name="标称值/参考值"),
         ),
         migrations.AddField(
-            model_name='calibrationevent',
-            name='nominal_value_si',
-            field=models.FloatField(blank=True, editable=False, null=True, verbose_name='SI 值'),
+            model_name="calibrationevent",
+            name="nominal_value_si",
+            field=models.FloatField(blank=True, editable=False, null=True, verbose_name="SI 值"),
         ),
     ]

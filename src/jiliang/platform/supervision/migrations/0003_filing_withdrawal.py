@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('supervision', '0002_portal_ledger_marks_notices'),
+        ("supervision", "0002_portal_ledger_marks_notices"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='filing',
-            name='withdrawal_reason',
-            field=models.CharField(blank=True, max_length=300, verbose_name='撤销原因'),
+            model_name="filing",
+            name="withdrawal_reason",
+            field=models.CharField(blank=True, max_length=300, verbose_name="撤销原因"),
         ),
         migrations.AddField(
-            model_name='filing',
-            name='withdrawn_on',
-            field=models.DateField(blank=True, db_index=True, null=True, verbose_name='撤销日期'),
+            model_name="filing",
+            name="withdrawn_on",
+            field=models.DateField(blank=True, db_index=True, null=True, verbose_name="撤销日期"),
         ),
     ]
