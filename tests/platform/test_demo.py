@@ -54,6 +54,7 @@ def test_demo_cli_is_deterministic(tmp_path):
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "demo region built" in result.stdout
+        assert "admin, regulator, lab, enterprise, inspector" in result.stdout  # every role
         digests.append(run([sys.executable, "-c", DIGEST], tmp_path / name).stdout)
     assert digests[0] == digests[1]
     assert digests[0].split()[1] == "400"
@@ -80,6 +81,12 @@ def test_demo_cli_is_deterministic(tmp_path):
 def test_demo_region_is_realistic(db):
     report = build_demo(size=1_000, seed=3)
     assert report.counts["instruments"] == 1_000
+    from django.contrib.auth import get_user_model
+
+    from jiliang.platform.demo import DEMO_LOGINS
+
+    users = set(get_user_model().objects.values_list("username", flat=True))
+    assert set(DEMO_LOGINS) <= users  # every printed login exists
     assert 0 < report.seconds < 300
     assert m.Region.objects.filter(level="county", code__startswith="33").count() == 10
     kinds = dict(m.Organisation.objects.values_list("kind").annotate(n=Count("id")))

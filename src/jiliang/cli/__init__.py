@@ -175,7 +175,7 @@ def demo(
     os.environ.setdefault("JILIANG_PKI_AUTO_ENROL", "1")
     path = setup_django(data_dir)
     migrate_database()
-    from jiliang.platform.demo import DEMO_PASSWORD, DemoExists, build_demo
+    from jiliang.platform.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoExists, build_demo
 
     try:
         report = build_demo(size=size, seed=seed, force=force, console=console, audit=audit)
@@ -184,7 +184,7 @@ def demo(
     else:
         console.print(report.summary())
     console.print(
-        f"demo logins (password [bold]{DEMO_PASSWORD}[/bold]): admin, regulator, lab, enterprise"
+        f"demo logins (password [bold]{DEMO_PASSWORD}[/bold]): {', '.join(DEMO_LOGINS)}"
     )
     if serve_after:
         serve(data_dir=path, host=host, port=port, threads=8, migrate=False)

@@ -33,6 +33,8 @@ from .demo_rules import demo_params, demo_rule
 from .registry import models as m
 
 DEMO_PASSWORD = "jiliang-demo-2035"
+#: the demo's logins, one per role (printed by ``jiliang demo``)
+DEMO_LOGINS = ("admin", "regulator", "lab", "enterprise", "inspector")
 TODAY = dt.date(2026, 11, 1)
 BATCH = 5_000
 CHUNK = 50_000
