@@ -113,7 +113,8 @@ runner = CliRunner()
 def test_cli_table():
     result = runner.invoke(app, ["evaluate", str(EXAMPLES / "gum_h1_end_gauge.yaml")])
     assert result.exit_code == 0, result.output
-    assert "d_theta" in result.output and "u = 31.71" in result.output
+    # GUM 7.2.6: u to two significant digits, as GUM H.1.6 reports it (u_c = 32 nm)
+    assert "d_theta" in result.output and "u = 32 nm" in result.output
 
 
 def test_cli_json_mcm(tmp_path):

@@ -9,6 +9,7 @@ import pytest
 
 from jiliang.core.uncertainty import (
     Input,
+    UncertaintyError,
     evaluate_budget,
     fit_line,
     load_budget,
@@ -132,3 +133,74 @@ def test_h2_by_monte_carlo_jcgm102():
     assert one.correlation[0, 1] == pytest.approx(-0.588, abs=5e-3)
     assert one.correlation[0, 2] == pytest.approx(-0.485, abs=5e-3)
     assert one.correlation[1, 2] == pytest.approx(0.993, abs=1e-3)
+
+
+def test_h2_simultaneous_budget_file_gives_table_h3_and_nu_4():
+    # JCGM 100 H.2 from examples/budgets/gum_h2_impedance.yaml (a 'simultaneous:' block with the
+    # five sets of Table H.2, I in mA). Table H.3: R = 127.732 Ω u 0.071, X = 219.847 Ω u 0.295,
+    # Z = 254.260 Ω u 0.236; r(R,X) = −0.588, r(R,Z) = −0.485, r(X,Z) = 0.993. The quantities are
+    # jointly estimated from n = 5 sets: ν = n − 1 = 4 (GUM H.2.4; Willink, Metrologia 44
+    # (2007) 340), so k95 = t_95(4) = 2.78 — not ν_eff = 0.13, k = 12.7 from Welch–Satterthwaite
+    # applied to correlated inputs, and not u(R) = 0.1945 from treating V, I, φ as independent.
+    res = evaluate_budget(load_budget(EXAMPLES / "gum_h2_impedance.yaml"))
+    R, X, Z = res.lpu["R"], res.lpu["X"], res.lpu["Z"]
+    assert res.output_units == {"R": "Ω", "X": "Ω", "Z": "Ω"}
+    assert R.y == pytest.approx(127.732, abs=5e-4)
+    assert X.y == pytest.approx(219.847, abs=5e-4)
+    assert Z.y == pytest.approx(254.260, abs=5e-4)
+    assert R.u == pytest.approx(0.071, abs=5e-4)
+    assert X.u == pytest.approx(0.295, abs=1.5e-3)  # GUM rounds 0.2956 down
+    assert Z.u == pytest.approx(0.236, abs=5e-4)
+    r = res.lpu.correlation
+    assert r[0, 1] == pytest.approx(-0.588, abs=5e-4)
+    assert r[0, 2] == pytest.approx(-0.485, abs=5e-4)
+    assert r[1, 2] == pytest.approx(0.993, abs=5e-4)
+    for out in (R, X, Z):
+        assert out.dof == pytest.approx(4.0)
+        assert out.k == pytest.approx(2.7764, abs=1e-4)  # GUM Table G.2: t_95(4) = 2.78
+        assert "Willink" in out.dof_method
+    # Table H.2: the input correlations estimated from the rows (GUM C.3.6, eq. 17)
+    rows = {c["name"]: c for c in R.to_dict()["contributions"]}
+    assert rows["V"]["value"] == pytest.approx(4.9990)
+    assert rows["I"]["value"] == pytest.approx(19.661, abs=5e-4)  # mA, as given
+    assert res.units == {"V": "V", "I": "mA", "phi": "rad"}
+
+
+def test_h2_per_input_observations_warn_that_correlations_are_lost():
+    # GUM H.2 entered with per-input 'observations:' treats V, I, φ as independent (u(R) = 0.195
+    # instead of 0.071): the result must say so rather than be silently wrong
+    spec = {
+        "model": {"R": "V/I*cos(phi)"},
+        "inputs": {k: {"observations": v} for k, v in H2_OBS.items()},
+    }
+    res = evaluate_budget(spec)
+    assert res.primary.u == pytest.approx(0.1945, abs=5e-4)
+    assert any("simultaneous" in w and "V, I, phi" in w for w in res.warnings)
+
+
+def test_h2_monte_carlo_from_the_simultaneous_block():
+    # JCGM 101 §6.4.8: the means of simultaneous observations get a multivariate normal PDF
+    # N(x̄, S/n); for the nearly linear H.2 model u(R) agrees with Table H.3 (0.071 Ω)
+    res = evaluate_budget(
+        load_budget(EXAMPLES / "gum_h2_impedance.yaml"), method="mcm", trials=200_000, seed=1
+    )
+    assert res.mcm.y == pytest.approx(127.732, abs=2e-3)
+    assert res.mcm.u == pytest.approx(0.071, abs=2e-3)
+    assert any("multivariate normal" in w and "ν = 4" in w for w in res.warnings)
+
+
+def test_h3_line_coefficients_as_a_budget_give_nu_9():
+    # JCGM 100 H.3.4 from examples/budgets/gum_h3_thermometer.yaml: b(30 °C) = −0.1494 °C,
+    # u = 0.0041 °C, ν = n − 2 = 9 (y1, y2 from one least-squares fit of n = 11 points: jointly
+    # estimated). Welch–Satterthwaite on the correlated pair would give ν_eff = 1.3.
+    res = evaluate_budget(load_budget(EXAMPLES / "gum_h3_thermometer.yaml"))
+    assert res.primary.y == pytest.approx(-0.1494, abs=5e-5)
+    assert res.primary.u == pytest.approx(0.0041, abs=5e-5)
+    assert res.primary.dof == pytest.approx(9.0)
+    assert res.primary.k == pytest.approx(2.262, abs=1e-3)  # t_95(9), GUM Table G.2
+    assert res.output_unit == "°C"
+    # without the declaration the budget refuses to print a k from the invalid formula
+    spec = load_budget(EXAMPLES / "gum_h3_thermometer.yaml")
+    del spec["jointly_estimated"]
+    with pytest.raises(UncertaintyError, match=r"correlation \(y1, y2\).*Welch–Satterthwaite"):
+        evaluate_budget(spec)

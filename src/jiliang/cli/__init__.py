@@ -183,9 +183,7 @@ def demo(
         console.print(f"[yellow]{exc}[/yellow] (use --force to rebuild)")
     else:
         console.print(report.summary())
-    console.print(
-        f"demo logins (password [bold]{DEMO_PASSWORD}[/bold]): {', '.join(DEMO_LOGINS)}"
-    )
+    console.print(f"demo logins (password [bold]{DEMO_PASSWORD}[/bold]): {', '.join(DEMO_LOGINS)}")
     if serve_after:
         serve(data_dir=path, host=host, port=port, threads=8, migrate=False)
 

@@ -1,8 +1,10 @@
 """``jiliang uncertainty``: evaluate GUM uncertainty budgets from YAML files.
 
 Exit codes: 0 evaluated (and, with ``--method both``, the LPU passed the JCGM 101 §8 validation);
-1 the §8 validation failed or the adaptive Monte Carlo did not converge; 2 bad input (unreadable
-file, invalid budget, bad options).
+1 the §8 validation failed, the adaptive Monte Carlo did not converge, or an LPU-only result is
+dominated by the higher-order terms it neglects (vanishing sensitivities, JCGM 101 §9.4); 2 bad
+input (unreadable file, invalid budget, bad options). Warnings (non-linearity, extrapolated
+calibration curves, failed χ² tests) are printed after the results and listed in ``--json``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from jiliang.core.uncertainty import (
@@ -24,6 +27,8 @@ from jiliang.core.uncertainty import (
     load_budget,
 )
 from jiliang.core.uncertainty.budget import BudgetResult
+from jiliang.core.uncertainty.gum import LPUResult, MultiLPUResult
+from jiliang.core.uncertainty.rounding import decimal_place, format_at, format_with_uncertainty
 
 app = typer.Typer(
     name="uncertainty",
@@ -41,64 +46,137 @@ def _group() -> None:
 
 
 def _fmt(value: object) -> str:
+    """Sensitivities, uncertainties and contributions: three significant digits."""
     if isinstance(value, float):
-        return "∞" if math.isinf(value) else f"{value:.6g}"
+        return "∞" if math.isinf(value) else f"{value + 0.0:.3g}"  # + 0.0: no "-0"
     return str(value)
 
 
-def _print_table(result: BudgetResult) -> None:
-    rows = budget_rows(result)
-    if rows:
-        table = Table(title=result.title or "Uncertainty budget (不确定度预算)")
-        for col, justify in (
-            ("input", "left"),
-            ("unit", "left"),
-            ("estimate", "right"),
-            ("u(x)", "right"),
-            ("distribution", "left"),
-            ("ν", "right"),
-            ("c", "right"),
-            ("u_i(y)", "right"),
-            ("share", "right"),
-        ):
-            # names and distributions must stay readable; numbers may wrap
-            keep = col in ("input", "distribution")
-            table.add_column(col, justify=justify, no_wrap=keep)  # type: ignore[arg-type]
-        for row in rows[:-1]:
-            table.add_row(
-                row["name"],
-                row["unit"],
-                _fmt(row["value"]),
-                _fmt(row["u"]),
-                row["distribution"],
-                "∞" if row["dof"] == "inf" else _fmt(row["dof"]),
-                _fmt(row["sensitivity"]),
-                _fmt(row["contribution"]),
-                f"{100 * row['share']:.1f} %",
+def _emit(console: Console, table: Table) -> None:
+    """Print a table without cutting it: folded cells on a terminal, full width when piped.
+
+    A piped console defaults to 80 columns; a budget table is wider, so it is printed at the
+    width it needs (up to 400 columns) rather than squeezed or truncated.
+    """
+    if not console.is_terminal:
+        need = Measurement.get(console, console.options.update_width(400), table).maximum
+        if need > console.width:
+            wide = Console(
+                file=console.file, width=min(need, 400), highlight=False, color_system=None
             )
-        out.print(table)
-        lp = result.primary
-        assert lp is not None
-        dof = "∞" if math.isinf(lp.dof) else f"{lp.dof:.1f}"
-        out.print(
-            f"LPU: {lp.name} = {lp.y:.10g} {result.output_unit}, u = {lp.u:.4g}, ν_eff = {dof}, "
-            f"k = {lp.k:.3f}, U = {lp.U:.4g} (p = {lp.p}) [{lp.method}]",
-            highlight=False,
+            wide.print(table)
+            return
+    console.print(table)
+
+
+def _budget_table(result: BudgetResult, output: str | None, title: str) -> Table | None:
+    rows = budget_rows(result, output)
+    if not rows:
+        return None
+    table = Table(title=title)
+    for col, justify in (
+        ("input", "left"),
+        ("unit", "left"),
+        ("estimate", "right"),
+        ("u(x)", "right"),
+        ("distribution", "left"),
+        ("ν", "right"),
+        ("c", "right"),
+        ("u_i(y)", "right"),
+        ("share", "right"),
+    ):
+        # fold, never "…": every digit of an estimate must stay visible on a narrow terminal
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows[:-1]:
+        u = row["u"]
+        # GUM 7.2.6: the estimate to the decimal place of its uncertainty (2 significant digits)
+        if isinstance(u, float):
+            value, _ = format_with_uncertainty(float(row["value"]), u)
+        else:
+            value = ""
+        dof = row["dof"]
+        table.add_row(
+            row["name"],
+            row["unit"],
+            value,
+            _fmt(u) if isinstance(u, float) else "",
+            row["distribution"],
+            "∞" if dof == "inf" else _fmt(dof),
+            _fmt(row["sensitivity"]),
+            _fmt(row["contribution"]),
+            f"{100 * row['share']:.1f} %",
         )
+    return table
+
+
+def _lpu_line(result: BudgetResult, lp: LPUResult) -> str:
+    unit = result.output_units.get(lp.name, result.output_unit)
+    y, u, big = format_with_uncertainty(lp.y, lp.u, lp.U)
+    dof = "∞" if math.isinf(lp.dof) else f"{lp.dof:.1f}"
+    return (
+        f"LPU: {lp.name} = {y} {unit}, u = {u} {unit}, ν_eff = {dof}, k = {lp.k:.3f}, "
+        f"U = {big} {unit} "
+        f"(p = {lp.p}) [{lp.method}]"
+    )
+
+
+def _correlation_table(multi: MultiLPUResult) -> Table:
+    table = Table(title="Output correlations r(y_i, y_j) (JCGM 102 §6.2)")
+    table.add_column("", justify="left", overflow="fold")
+    for name in multi.names:
+        table.add_column(name, justify="right", overflow="fold")
+    r = multi.correlation
+    for i, name in enumerate(multi.names):
+        table.add_row(name, *(f"{r[i, j]:.3f}" for j in range(len(multi.names))))
+    return table
+
+
+def _print_table(result: BudgetResult, console: Console | None = None) -> None:
+    """Budget table(s), results, output correlations, MCM, validation and warnings."""
+    console = console or out
+    multi = result.lpu if isinstance(result.lpu, MultiLPUResult) else None
+    outputs: list[LPUResult] = (
+        list(multi.outputs) if multi else ([result.lpu] if result.lpu is not None else [])
+    )
+    base = result.title or "Uncertainty budget (不确定度预算)"
+    for lp in outputs:
+        title = f"{base} — {lp.name}" if multi else base
+        table = _budget_table(result, lp.name if multi else None, title)
+        if table is not None:
+            _emit(console, table)
+        # soft_wrap: a result line is never broken at 80 columns when piped
+        console.print(_lpu_line(result, lp), highlight=False, soft_wrap=True)
+    if multi is not None:
+        _emit(console, _correlation_table(multi))
     if result.mcm is not None:
         m = result.mcm
-        out.print(
-            f"MCM: y = {m.y:.10g}, u = {m.u:.4g}, {m.interval_kind} {100 * m.p:g} % interval "
-            f"[{m.low:.8g}, {m.high:.8g}], M = {m.trials} trials, {m.seconds:.2f} s",
+        y, u = format_with_uncertainty(m.y, m.u)
+        q = decimal_place(m.u)
+        low, high = format_at(m.low, q), format_at(m.high, q)
+        console.print(
+            f"MCM: y = {y}, u = {u}, {m.interval_kind} {100 * m.p:g} % interval "
+            f"[{low}, {high}], M = {m.trials} trials, {m.seconds:.2f} s",
             highlight=False,
+            soft_wrap=True,
         )
     if result.validation is not None:
         v = result.validation
         verdict = "[green]passed[/green]" if v.passed else "[red]failed[/red]"
-        out.print(
+        console.print(
             f"JCGM 101 §8 validation: d_low = {v.d_low:.3g}, d_high = {v.d_high:.3g}, "
-            f"δ = {v.delta:.3g} → {verdict}"
+            f"δ = {v.delta:.3g} → {verdict}",
+            soft_wrap=True,
         )
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+
+
+def _lpu_unreliable(result: BudgetResult) -> bool:
+    """An LPU-only result whose neglected higher-order terms exceed its own u (JCGM 101 §9.4)."""
+    if result.mcm is not None or result.lpu is None:
+        return False
+    outs = result.lpu.outputs if isinstance(result.lpu, MultiLPUResult) else [result.lpu]
+    return any(o.warnings and o.nonlinearity > o.u for o in outs)
 
 
 @app.command()
@@ -152,4 +230,8 @@ def evaluate(
     else:
         _print_table(result)
     if result.validation is not None and not result.validation.passed:
+        raise typer.Exit(1)
+    if _lpu_unreliable(result):
+        # u from the first-order terms alone is smaller than what they neglect (u = 0 for
+        # JCGM 101 §9.4 at x = 0): not a result to use
         raise typer.Exit(1)

@@ -35,7 +35,16 @@ from .errors import (
 )
 from .expression import compile_expression
 from .gum import LPUResult, MultiLPUResult, coverage_factor, lpu, welch_satterthwaite
-from .inputs import Correlations, Input, InputSet, input_from_spec, type_a, type_a_multivariate
+from .inputs import (
+    Correlations,
+    Ensemble,
+    Input,
+    InputSet,
+    input_from_spec,
+    simultaneous_from_spec,
+    type_a,
+    type_a_multivariate,
+)
 from .mcm import MCMResult, Validation, mcm, numerical_tolerance, validate
 from .mcm_multi import MultiMCMResult, mcm_multivariate
 from .model import Model
@@ -51,6 +60,7 @@ __all__ = [
     "CurvilinearTrapezoid",
     "Distribution",
     "DistributionError",
+    "Ensemble",
     "Exponential",
     "ExpressionError",
     "Gamma",
@@ -83,6 +93,7 @@ __all__ = [
     "mcm",
     "mcm_multivariate",
     "numerical_tolerance",
+    "simultaneous_from_spec",
     "type_a",
     "type_a_multivariate",
     "validate",

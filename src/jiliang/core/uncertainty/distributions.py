@@ -8,13 +8,14 @@ Each distribution knows three things:
   LPU with ν = n − 1 and MCM with t_ν agree with JCGM 101 §6.4.9;
 * ``sample(rng, n)`` — n draws for the Monte Carlo method, vectorised with numpy.
 
-Units are those of the input quantity; nothing here converts units.
+Units are those of the input quantity; :meth:`Distribution.scaled` gives the PDF of c·X, which
+is how a budget converts an input to another unit (mg → g is c = 10⁻³).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -71,6 +72,26 @@ class Distribution:
         """JSON-safe description: ``{"distribution": name, **parameters}``."""
         params = {k: v for k, v in self.__dict__.items() if k != "name"}
         return {"distribution": self.name, **params}
+
+    def scaled(self, factor: float) -> Distribution:
+        """The PDF of ``factor``·X for ``factor`` > 0 — a change of unit.
+
+        Location and width parameters (in the unit of X) are multiplied; shape parameters that
+        have no unit (β of the trapezoid, ν of t, the gamma shape) are kept.
+        """
+        factor = float(factor)
+        if not (factor > 0 and math.isfinite(factor)):
+            raise DistributionError(f"scale factor must be finite and > 0, got {factor!r}")
+        params = {
+            f.name: getattr(self, f.name) * (1.0 if f.name in _SHAPE_PARAMETERS else factor)
+            for f in fields(self)
+            if f.init
+        }
+        return type(self)(**params)
+
+
+#: parameters without a unit, unchanged by :meth:`Distribution.scaled`
+_SHAPE_PARAMETERS = frozenset({"beta", "dof", "shape"})
 
 
 @dataclass(frozen=True)

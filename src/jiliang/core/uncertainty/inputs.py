@@ -19,8 +19,10 @@ from .errors import CorrelationError, DistributionError, InputError
 
 __all__ = [
     "Correlations",
+    "Ensemble",
     "Input",
     "input_from_spec",
+    "simultaneous_from_spec",
     "type_a",
     "type_a_multivariate",
 ]
@@ -113,34 +115,95 @@ def type_a(name: str, observations: Sequence[float], **kw: Any) -> Input:
 
 def type_a_multivariate(
     observations: Mapping[str, Sequence[float]],
+    *,
+    pdf: str = "normal",
+    units: Mapping[str, str] | None = None,
+    descriptions: Mapping[str, str] | None = None,
 ) -> tuple[list[Input], Correlations]:
-    """Type A evaluation of simultaneous observations (GUM 5.2.3, H.2).
+    """Type A evaluation of simultaneous observations (GUM 5.2.3, C.3.6, H.2).
 
     ``observations`` maps each input name to its n observations taken in the same sets. Returns
     inputs (x̄_i, s(x̄_i), ν = n − 1, normal PDFs) and the correlation coefficients
-    r(x̄_i, x̄_j) = s(x̄_i, x̄_j)/(s(x̄_i) s(x̄_j)) of GUM eq. (17).
+    r(x̄_i, x̄_j) = s(x̄_i, x̄_j)/(s(x̄_i) s(x̄_j)) of GUM eq. (17). The correlations carry the
+    inputs as one :class:`Ensemble` (jointly estimated, ν = n − 1), which the LPU uses for the
+    degrees of freedom (Willink 2007) and the Monte Carlo method for a joint PDF:
+    ``pdf="normal"`` — N(x̄, S/n) (JCGM 101 §6.4.8); ``pdf="t"`` — the multivariate
+    t_{n−N}(x̄, (n − 1)/(n − N)·S/n) of JCGM 102 §5.3.2 (needs n − N > 2 for a finite
+    covariance, which is then (n − 1)/(n − N − 2)·S/n).
     """
     names = list(observations)
-    data = [np.asarray(observations[k], dtype=float) for k in names]
+    label = ",".join(names)
+    if len(names) < 1:
+        raise InputError("simultaneous", "no inputs given")
+    try:
+        data = [np.asarray(observations[k], dtype=float) for k in names]
+    except (TypeError, ValueError):
+        raise InputError(label, "observations must be numbers") from None
+    if any(a.ndim != 1 for a in data):
+        raise InputError(label, "observations of each input must be a flat list of numbers")
     n = {a.size for a in data}
     if len(n) != 1:
-        raise InputError(",".join(names), "simultaneous observations must have equal length")
+        raise InputError(label, "simultaneous observations must have equal length")
     (n_obs,) = n
     if n_obs < 2:
-        raise InputError(",".join(names), "Type A evaluation needs at least 2 observations")
+        raise InputError(label, "Type A evaluation needs at least 2 observations")
     matrix = np.vstack(data)
-    cov_mean = np.cov(matrix, ddof=1) / n_obs
+    if not np.all(np.isfinite(matrix)):
+        raise InputError(label, "observations must be finite numbers")
+    if pdf not in ("normal", "t"):
+        raise InputError(label, f"pdf must be 'normal' or 't', got {pdf!r}")
+    n_in = len(names)
+    if pdf == "t" and n_obs - n_in <= 2:
+        # t_ν with ν = n − N ≤ 2 has no finite covariance: its MCM u(y) would not converge
+        raise InputError(
+            label,
+            f"a multivariate t PDF (JCGM 102 §5.3.2) has ν = n − N = {n_obs - n_in} here "
+            f"(n = {n_obs} sets, N = {n_in} inputs) and no finite covariance for ν ≤ 2; "
+            "use pdf: normal (JCGM 101 §6.4.8) or more sets",
+        )
+    cov_mean = np.atleast_2d(np.cov(matrix, ddof=1)) / n_obs
     u = np.sqrt(np.diag(cov_mean))
+    units = units or {}
+    descriptions = descriptions or {}
     inputs = [
-        Input(name, d.Normal(float(matrix[i].mean()), float(u[i])), n_obs - 1)
+        Input(
+            name,
+            d.Normal(float(matrix[i].mean()), float(u[i])),
+            n_obs - 1,
+            unit=str(units.get(name, "")),
+            description=str(descriptions.get(name, "")),
+        )
         for i, name in enumerate(names)
     ]
     pairs = {}
-    for i in range(len(names)):
-        for j in range(i + 1, len(names)):
+    for i in range(n_in):
+        for j in range(i + 1, n_in):
             if u[i] > 0 and u[j] > 0:
                 pairs[(names[i], names[j])] = float(cov_mean[i, j] / (u[i] * u[j]))
-    return inputs, Correlations(pairs)
+    ens = Ensemble(tuple(names), float(n_obs - 1), float(n_obs - n_in) if pdf == "t" else None)
+    return inputs, Correlations(pairs, [ens])
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Jointly estimated inputs (GUM H.2, H.3; Willink, Metrologia 44 (2007) 340).
+
+    Their variances and covariances were estimated together from the same data with ``dof``
+    degrees of freedom (n − 1 for n sets of simultaneous observations, n − 2 for the two
+    coefficients of a straight line). The LPU counts their joint contribution as one term of the
+    Welch–Satterthwaite sum with ``dof``; ``mcm_dof`` (if set) makes the Monte Carlo method
+    draw them from a multivariate t with that ν (JCGM 102 §5.3.2), else from a multivariate
+    normal (JCGM 101 §6.4.8).
+    """
+
+    names: tuple[str, ...]
+    dof: float
+    mcm_dof: float | None = None
+
+    @property
+    def mcm_scale(self) -> float:
+        """Factor from the covariance u_i u_j r_ij to the scale matrix of the multivariate t."""
+        return 1.0 if self.mcm_dof is None else self.dof / self.mcm_dof
 
 
 @dataclass
@@ -148,6 +211,8 @@ class Correlations:
     """Sparse symmetric correlation coefficients r(x_i, x_j) between named inputs."""
 
     pairs: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: groups of jointly estimated inputs (see :class:`Ensemble`)
+    ensembles: list[Ensemble] = field(default_factory=list)
 
     @classmethod
     def from_any(cls, value: Any) -> Correlations:
@@ -203,7 +268,15 @@ class Correlations:
                 raise CorrelationError(f"correlation ({a}, {b}) given twice with different r")
             if r != 0:
                 clean[key] = r
-        out = Correlations(clean)
+        seen: set[str] = set()
+        for ens in self.ensembles:
+            for n in ens.names:
+                if n not in index:
+                    raise CorrelationError(f"jointly estimated inputs: unknown input {n!r}")
+                if n in seen:
+                    raise CorrelationError(f"input {n!r} is in two jointly estimated groups")
+                seen.add(n)
+        out = Correlations(clean, list(self.ensembles))
         involved = out.involved(names)
         if involved:
             matrix = out.matrix(involved)
@@ -238,6 +311,62 @@ class Correlations:
 # -- budget-file specification ------------------------------------------------------------
 
 _COMMON_KEYS = {"value", "u", "dof", "distribution", "unit", "description", "name"}
+#: fields every input spec may carry
+_META_KEYS = frozenset({"name", "unit", "description", "distribution"})
+#: how a standard uncertainty may be given (normal and t): u, or expanded U with k or p
+_STD_KEYS = frozenset({"value", "u", "expanded", "U", "k", "p"})
+_LIMIT_KEYS = frozenset({"lower", "upper", "value", "half_width"})
+#: the fields each kind of input accepts — anything else (``dgo`` for ``dof``) is an error
+INPUT_KEYS: dict[str, frozenset[str]] = {
+    "normal": _STD_KEYS | {"dof", "pooled", "n"},
+    "t": _STD_KEYS | {"scale", "dof"},
+    "rectangular": _LIMIT_KEYS | {"dof"},
+    "triangular": _LIMIT_KEYS | {"dof"},
+    "arcsine": _LIMIT_KEYS | {"dof"},
+    "trapezoidal": _LIMIT_KEYS | {"beta", "dof"},
+    "curvilinear_trapezoid": _LIMIT_KEYS | {"d", "dof"},
+    "exponential": frozenset({"value", "dof"}),
+    "gamma": frozenset({"shape", "scale", "dof"}),
+    "observations": frozenset({"observations", "pooled"}),
+    "calibration": frozenset({"calibration"}),
+}
+
+
+def check_keys(name: str, spec: Mapping[str, Any], kind: str) -> None:
+    """Refuse fields the input kind does not use, naming the first one (a typo is not ignored)."""
+    allowed = INPUT_KEYS[kind] | _META_KEYS
+    unknown = sorted((str(k) for k in spec if k not in allowed), key=lambda k: spec[k] is not None)
+    if unknown:
+        hint = ""
+        if spec[unknown[0]] is None:
+            # YAML flow style {a: 1, description: x, y} makes "y" a key without a value
+            hint = " (a comma in unquoted text inside {…} starts a new key: quote the text)"
+        raise InputError(
+            name,
+            f"unknown field {unknown[0]!r} for a {kind} input{hint}; allowed: "
+            + ", ".join(sorted(allowed)),
+        )
+
+
+def unit_text(name: str, value: Any) -> str:
+    """The unit label of an input, refusing text mangled by YAML escapes.
+
+    In a double-quoted YAML string ``"\\volt"`` becomes a vertical tab + ``olt`` and
+    ``"\\tothe{2}"`` a tab + ``othe{2}``: D-SI units go unquoted in block style
+    (``unit: \\micro\\metre\\tothe{2}``) or in single quotes (``unit: '\\volt'``).
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise InputError(
+            name,
+            f"unit {text!r} contains a control character: a D-SI unit in double quotes has its "
+            "backslashes read as YAML escapes (\\v, \\t, \\n …); write it unquoted "
+            "(unit: \\volt) or in single quotes (unit: '\\micro\\metre\\tothe{2}'), or "
+            "double each backslash inside double quotes",
+        )
+    return text
 
 
 def _num(name: str, spec: Mapping[str, Any], key: str) -> float:
@@ -265,19 +394,84 @@ def _limits_from(name: str, spec: Mapping[str, Any]) -> tuple[float, float]:
     raise InputError(name, "give 'lower' and 'upper', or 'value' and 'half_width'")
 
 
-def _std_from(name: str, spec: Mapping[str, Any]) -> float:
-    """Standard uncertainty from ``u`` or ``expanded`` / ``k``."""
+def _std_from(name: str, spec: Mapping[str, Any], dof: float = math.inf) -> float:
+    """Standard uncertainty from ``u``, or an expanded uncertainty ``expanded`` (alias ``U``)
+    with its coverage factor ``k`` or coverage probability ``p`` (GUM 4.3.3–4.3.4: a certificate's
+    U = k·u; with ``p``, k = t_p(ν) for the input's ``dof``, the normal quantile for ν = ∞)."""
+    given = [key for key in ("u", "expanded", "U") if key in spec]
+    if len(given) > 1:
+        raise InputError(name, f"give one of 'u', 'expanded', 'U', not {' and '.join(given)}")
     if "u" in spec:
+        for key in ("k", "p"):
+            if key in spec:
+                raise InputError(name, f"field {key!r} belongs to an expanded uncertainty 'U'")
         u = spec["u"]
-    elif "expanded" in spec:
-        k = _num(name, spec, "k")
-        if k <= 0:
-            raise InputError(name, f"coverage factor k must be > 0, got {k!r}")
-        u = _num(name, spec, "expanded") / k
+    elif given:
+        big = _num(name, spec, given[0])
+        if big < 0:
+            raise InputError(name, f"{given[0]} must be ≥ 0, got {big!r}")
+        if ("k" in spec) == ("p" in spec):
+            raise InputError(name, f"{given[0]} needs its coverage factor 'k' (or 'p'), not both")
+        if "k" in spec:
+            k = _num(name, spec, "k")
+            if not (k > 0 and math.isfinite(k)):
+                raise InputError(name, f"coverage factor k must be > 0, got {k!r}")
+        else:
+            from .gum import coverage_factor  # gum imports this module
+
+            p = _num(name, spec, "p")
+            if not 0 < p < 1:
+                raise InputError(name, f"coverage probability p must be in (0, 1), got {p!r}")
+            k = coverage_factor(p, dof, truncate=False)
+        u = big / k
     else:
-        raise InputError(name, "missing field 'u' (or 'expanded' with 'k')")
+        raise InputError(name, "missing field 'u' (or 'U' with 'k')")
     _check_u(name, u)
     return float(u)
+
+
+def _pooled(name: str, spec: Mapping[str, Any]) -> tuple[float, float]:
+    """(s_p, ν_p) of a ``pooled:`` field — a pooled standard deviation from earlier series.
+
+    ``pooled: {s: 0.012, dof: 40}`` or ``pooled: {series: [[...], [...], ...]}`` (s_p² the
+    dof-weighted mean of the series variances, ν_p = Σ(n_j − 1); GUM 4.2.4, H.3.6 note,
+    JJF 1059.1 4.3.3.4).
+    """
+    pooled = spec["pooled"]
+    if not isinstance(pooled, Mapping):
+        raise InputError(name, "pooled must be a mapping {s: …, dof: …} or {series: [[…], …]}")
+    if "series" in pooled:
+        extra = sorted(str(k) for k in pooled if k != "series")
+        if extra:
+            raise InputError(name, f"unknown field 'pooled.{extra[0]}' next to 'pooled.series'")
+        ss, nu = 0.0, 0
+        for j, series in enumerate(pooled["series"] or []):
+            try:
+                arr = np.asarray(series, dtype=float)
+            except (TypeError, ValueError):
+                raise InputError(name, f"pooled.series[{j}] must be numbers") from None
+            if arr.ndim != 1 or arr.size < 2 or not np.all(np.isfinite(arr)):
+                raise InputError(name, f"pooled.series[{j}] needs ≥ 2 finite observations")
+            ss += float(((arr - arr.mean()) ** 2).sum())
+            nu += arr.size - 1
+        if nu == 0:
+            raise InputError(name, "pooled.series is empty")
+        return math.sqrt(ss / nu), float(nu)
+    extra = sorted(str(k) for k in pooled if k not in ("s", "dof"))
+    if extra:
+        raise InputError(name, f"unknown field 'pooled.{extra[0]}'; pooled takes s and dof")
+    s = _num(name, pooled, "s")
+    nu = _num(name, pooled, "dof")
+    if not (math.isfinite(s) and s >= 0):
+        raise InputError(name, f"pooled.s must be finite and ≥ 0, got {s!r}")
+    if not nu > 0:
+        raise InputError(name, f"pooled.dof must be > 0, got {nu!r}")
+    return s, nu
+
+
+def _pooled_pdf(value: float, u: float, dof: float) -> d.Distribution:
+    """t_ν(value, u²) for the MCM (JCGM 101 §6.4.9); normal when ν = ∞."""
+    return d.Normal(value, u) if math.isinf(dof) else d.StudentT(value, u, dof)
 
 
 def input_from_spec(name: str, spec: Mapping[str, Any]) -> Input:
@@ -287,8 +481,25 @@ def input_from_spec(name: str, spec: Mapping[str, Any]) -> Input:
     """
     if not isinstance(spec, Mapping):
         raise InputError(name, f"specification must be a mapping, got {type(spec).__name__}")
-    extra = {"unit": str(spec.get("unit", "")), "description": str(spec.get("description", ""))}
+    extra = {
+        "unit": unit_text(name, spec.get("unit")),
+        "description": str(spec.get("description", "")),
+    }
+    if "calibration" in spec:
+        from .curves import curve_input
+
+        check_keys(name, spec, "calibration")
+        dist_c, dof_c, _fit = curve_input(name, spec["calibration"])
+        return Input(name, dist_c, dof_c, **extra)
     if "observations" in spec:
+        check_keys(name, spec, "observations")
+        if "pooled" in spec:
+            # GUM 4.2.4: x̄ of these n observations, u = s_p/√n with the pooled s_p and its ν
+            obs = type_a(name, spec["observations"])
+            s_p, nu_p = _pooled(name, spec)
+            n_obs = round(obs.dof) + 1
+            u_p = s_p / math.sqrt(n_obs)
+            return Input(name, _pooled_pdf(obs.value, u_p, nu_p), nu_p, **extra)
         inp = type_a(name, spec["observations"], **extra)
         return inp
     dist_name = str(spec.get("distribution", "normal")).lower()
@@ -298,6 +509,20 @@ def input_from_spec(name: str, spec: Mapping[str, Any]) -> Input:
             f"input {name!r}: unknown distribution {dist_name!r}; known: "
             + ", ".join(sorted(set(d.DISTRIBUTION_NAMES.values())))
         )
+    check_keys(name, spec, canonical)
+    if "pooled" in spec:
+        # GUM 4.2.4: the mean of n new observations, u = s_p/√n, ν = ν_p of the pooled s_p
+        for key in ("u", "expanded", "U", "k", "p", "dof"):
+            if key in spec:
+                raise InputError(name, f"field {key!r} conflicts with 'pooled' (u = s_p/√n)")
+        s_p, nu_p = _pooled(name, spec)
+        n_new = spec.get("n", 1)
+        if not (isinstance(n_new, int) and not isinstance(n_new, bool) and n_new >= 1):
+            raise InputError(name, f"n (observations averaged) must be an integer ≥ 1: {n_new!r}")
+        u_p = s_p / math.sqrt(n_new)
+        return Input(name, _pooled_pdf(_num(name, spec, "value"), u_p, nu_p), nu_p, **extra)
+    if "n" in spec:
+        raise InputError(name, "field 'n' is used with 'pooled' only")
     dof = spec.get("dof", math.inf)
     try:
         dof = (
@@ -310,9 +535,10 @@ def input_from_spec(name: str, spec: Mapping[str, Any]) -> Input:
     try:
         dist: d.Distribution
         if canonical == "normal":
-            dist = d.Normal(_num(name, spec, "value"), _std_from(name, spec))
+            dist = d.Normal(_num(name, spec, "value"), _std_from(name, spec, dof))
         elif canonical == "t":
-            scale = _std_from(name, spec) if ("u" in spec or "expanded" in spec) else None
+            given = any(key in spec for key in ("u", "expanded", "U"))
+            scale = _std_from(name, spec, dof) if given else None
             if scale is None:
                 scale = _num(name, spec, "scale")
             if math.isinf(dof):
@@ -335,6 +561,73 @@ def input_from_spec(name: str, spec: Mapping[str, Any]) -> Input:
     except DistributionError as exc:
         raise DistributionError(f"input {name!r}: {exc}") from None
     return Input(name, dist, dof, **extra)
+
+
+_SIMULTANEOUS_KEYS = {"inputs", "rows", "units", "descriptions", "pdf", "description"}
+
+
+def simultaneous_from_spec(spec: Any) -> tuple[list[Input], Correlations]:
+    """Inputs from the ``simultaneous:`` block(s) of a budget file (GUM H.2, C.3.6).
+
+    Each block names the inputs observed together and gives one row per set of observations::
+
+        simultaneous:
+          - inputs: [V, I, phi]
+            units: [V, A, rad]          # optional, one per input (or a mapping)
+            pdf: normal                 # or t (JCGM 102 §5.3.2); for the Monte Carlo method
+            rows:
+              - [5.007, 19.663e-3, 1.0456]
+              - [4.994, 19.639e-3, 1.0438]
+
+    Returns the inputs (means, standard uncertainties of the means, ν = n − 1) and their
+    correlations with one :class:`Ensemble` per block (see :func:`type_a_multivariate`).
+    """
+    blocks = [spec] if isinstance(spec, Mapping) else spec
+    if not isinstance(blocks, list):
+        raise InputError("simultaneous", "must be a mapping or a list of mappings")
+    inputs: list[Input] = []
+    pairs: dict[tuple[str, str], float] = {}
+    ensembles: list[Ensemble] = []
+    for k, block in enumerate(blocks):
+        where = f"simultaneous[{k}]"
+        if not isinstance(block, Mapping):
+            raise InputError(where, "must be a mapping with 'inputs' and 'rows'")
+        unknown = sorted(set(block) - _SIMULTANEOUS_KEYS)
+        if unknown:
+            raise InputError(where, f"unknown field {unknown[0]!r}")
+        names = block.get("inputs")
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise InputError(where, "'inputs' must be a non-empty list of input names")
+        if len(set(names)) != len(names):
+            raise InputError(where, "an input is named twice in 'inputs'")
+        rows = block.get("rows")
+        if not isinstance(rows, list) or not rows:
+            raise InputError(where, "'rows' must be a list of sets of observations")
+        for i, row in enumerate(rows):
+            if not isinstance(row, list) or len(row) != len(names):
+                raise InputError(
+                    where,
+                    f"row {i + 1} must list {len(names)} values, one per input "
+                    f"({', '.join(names)}), got {row!r}",
+                )
+        units = block.get("units") or {}
+        if isinstance(units, list):
+            if len(units) != len(names):
+                raise InputError(where, f"'units' must list {len(names)} units, one per input")
+            units = dict(zip(names, units, strict=True))
+        if not isinstance(units, Mapping):
+            raise InputError(where, "'units' must be a list or a mapping of input → unit")
+        descriptions = block.get("descriptions") or {}
+        if not isinstance(descriptions, Mapping):
+            raise InputError(where, "'descriptions' must be a mapping of input → text")
+        columns = {n: [row[j] for row in rows] for j, n in enumerate(names)}
+        got, corr = type_a_multivariate(
+            columns, pdf=str(block.get("pdf", "normal")), units=units, descriptions=descriptions
+        )
+        inputs += got
+        pairs.update(corr.pairs)
+        ensembles += corr.ensembles
+    return inputs, Correlations(pairs, ensembles)
 
 
 class InputSet:

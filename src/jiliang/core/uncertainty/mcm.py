@@ -106,17 +106,42 @@ class MCMResult:
 
 
 class _Sampler:
-    """Draws all inputs for one chunk; correlated inputs come from one multivariate normal."""
+    """Draws all inputs for one chunk; correlated inputs come from one multivariate normal.
+
+    Ensembles of jointly estimated inputs marked for a multivariate t (JCGM 102 §5.3.2) are
+    drawn as x̄ + L z √(ν/w), z standard normal, w ~ χ²_ν, L Lᵀ the scale matrix.
+    """
 
     def __init__(self, inputs: InputSet, corr: Correlations) -> None:
         self.names = inputs.names
         # an array-made InputSet (all normal, uncorrelated) is drawn as one (N, n) matrix,
         # without building N Input objects
-        self.matrix = (inputs.x, inputs.u) if inputs.array_made and not corr.pairs else None
+        plain = not corr.pairs and not corr.ensembles
+        self.matrix = (inputs.x, inputs.u) if inputs.array_made and plain else None
         if self.matrix is not None:
             return
         self.items = inputs.items
-        self.group = corr.involved(self.names)
+        self.t_groups: list[tuple[list[int], np.ndarray, np.ndarray, float]] = []
+        in_t: set[str] = set()
+        for ens in corr.ensembles:
+            if ens.mcm_dof is None:
+                continue
+            members = set(ens.names)
+            for a, b in corr.pairs:
+                if (a in members) != (b in members):
+                    raise UncertaintyError(
+                        f"correlation ({a}, {b}) links a multivariate-t ensemble to another "
+                        "input; the Monte Carlo method cannot draw that joint PDF — use pdf: normal"
+                    )
+            idx = [self.names.index(n) for n in ens.names]
+            u = inputs.u[idx]
+            scale = corr.matrix(list(ens.names)) * np.outer(u, u) * ens.mcm_scale
+            w, v = np.linalg.eigh(scale)
+            self.t_groups.append(
+                (idx, inputs.x[idx], v * np.sqrt(np.clip(w, 0, None)), float(ens.mcm_dof))
+            )
+            in_t |= members
+        self.group = [n for n in corr.involved(self.names) if n not in in_t]
         self.group_idx = [self.names.index(n) for n in self.group]
         if self.group:
             for n in self.group:
@@ -125,6 +150,12 @@ class _Sampler:
                     raise UncertaintyError(
                         f"input {n!r}: correlated inputs must have normal PDFs for the Monte "
                         f"Carlo method (JCGM 101 §6.4.8), not {dist.name}"
+                        + (
+                            "; observations taken together belong in a 'simultaneous:' block "
+                            "(GUM H.2), which gives a joint normal or t PDF"
+                            if dist.name == "t"
+                            else ""
+                        )
                     )
             u = inputs.u[self.group_idx]
             cov = corr.matrix(self.group) * np.outer(u, u)
@@ -142,6 +173,13 @@ class _Sampler:
             return z
         cols: list[Any] = [None] * len(self.names)
         in_group = set(self.group_idx)
+        for idx, mean, factor, nu in self.t_groups:
+            z = factor @ rng.standard_normal((len(idx), n))
+            z *= np.sqrt(nu / rng.chisquare(nu, n))
+            z += mean[:, None]
+            for k, i in enumerate(idx):
+                cols[i] = z[k]
+            in_group.update(idx)
         for i, item in enumerate(self.items):
             if i not in in_group:
                 cols[i] = item.distribution.sample(rng, n)
@@ -336,7 +374,7 @@ def mcm(
     inputs = InputSet.of(inputs)
     names = inputs.names
     corr = Correlations.from_any(correlations)
-    if corr.pairs:
+    if corr.pairs or corr.ensembles:
         corr = corr.validated(names)
     mdl = Model.of(model, names, vector=vector, constants=constants)
     if not 0 < p < 1:

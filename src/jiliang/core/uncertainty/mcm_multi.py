@@ -86,7 +86,7 @@ def mcm_multivariate(
     t0 = time.perf_counter()
     inputs = InputSet.of(inputs)
     corr = Correlations.from_any(correlations)
-    if corr.pairs:
+    if corr.pairs or corr.ensembles:
         corr = corr.validated(inputs.names)
     mdl = Model.of(model, inputs.names, vector=vector, constants=constants)
     trials = int(trials)

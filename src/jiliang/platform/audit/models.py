@@ -10,6 +10,24 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def canonical_bytes_of(entry) -> bytes:
+    """Canonical JSON of an entry's content (any object with the entry's fields: migrations
+    hash entries of their historical model with it too)."""
+    body = {
+        "timestamp": entry.timestamp.isoformat() if entry.timestamp else None,
+        "username": entry.username,
+        "action": entry.action,
+        "model": entry.model,
+        "object_id": entry.object_id,
+        "before": entry.before,
+        "after": entry.after,
+        "reason": entry.reason,
+    }
+    if entry.prev_hash:  # entries written before the chain existed keep their logged hash
+        body["prev"] = entry.prev_hash
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 class AuditEntry(models.Model):
     """One change to one object: who, when, what (before/after) and why.
 
@@ -43,6 +61,12 @@ class AuditEntry(models.Model):
     reason = models.CharField(_("原因"), max_length=500, blank=True)
     entry_hash = models.CharField(_("条目哈希"), max_length=64, editable=False)
     ledger_index = models.BigIntegerField(_("透明日志序号"), null=True, blank=True, editable=False)
+    #: ``entry_hash`` of the previous entry for the same record (same ``model`` and
+    #: ``object_id``), empty for a record's first entry: the record's history is a hash chain, so
+    #: an entry removed from its middle leaves the next one naming a hash nobody holds.
+    prev_hash = models.CharField(
+        _("前一条目哈希"), max_length=64, blank=True, default="", editable=False
+    )
 
     class Meta:
         ordering = ["-timestamp", "-id"]
@@ -55,17 +79,7 @@ class AuditEntry(models.Model):
 
     def canonical_bytes(self) -> bytes:
         """Canonical JSON of the entry's content: the bytes a transparency-log leaf commits to."""
-        body = {
-            "timestamp": self.timestamp.isoformat() if self.timestamp else None,
-            "username": self.username,
-            "action": self.action,
-            "model": self.model,
-            "object_id": self.object_id,
-            "before": self.before,
-            "after": self.after,
-            "reason": self.reason,
-        }
-        return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        return canonical_bytes_of(self)
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical_bytes()).hexdigest()

@@ -21,4 +21,6 @@ class AuditEntryOut(Schema):
     changed_fields: list[str]
     reason: str
     entry_hash: str
+    #: the record's previous entry's ``entry_hash`` ("" for its first): the history's hash chain
+    prev_hash: str
     ledger_index: int | None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
@@ -22,6 +24,51 @@ entry_recorded = Signal()
 _AUDITED: set[type[models.Model]] = set()
 
 
+@dataclass(frozen=True)
+class AuditOptions:
+    """How one audited model is snapshotted.
+
+    ``secret``: fields logged only as ``sha256:<digest>`` (password hashes, token hashes): a
+    change still shows, the value never reaches the audit trail, its API or the log.
+    ``ignore``: bookkeeping fields the platform itself rewrites with ``update()`` (last login,
+    token last use): neither audited nor compared with the row.
+    ``m2m``: many-to-many memberships are part of the snapshot (a user's groups decide their
+    role), so a membership changed in SQL shows as a changed row.
+    """
+
+    secret: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    m2m: bool = False
+
+
+_OPTIONS: dict[type[models.Model], AuditOptions] = {}
+_DEFAULT = AuditOptions()
+
+
+def account_options() -> dict[str, AuditOptions]:
+    """The account models audited like registry rows (label → options): users, groups,
+    profiles, API tokens. Shared by ``AuditConfig.ready`` and the baseline migration."""
+    from django.conf import settings
+
+    return {
+        settings.AUTH_USER_MODEL.lower(): AuditOptions(
+            frozenset({"password"}), frozenset({"last_login"}), m2m=True
+        ),
+        "auth.group": AuditOptions(m2m=True),
+        "accounts.profile": AuditOptions(),
+        "accounts.apitoken": AuditOptions(frozenset({"key_hash"}), frozenset({"last_used"})),
+    }
+
+
+def options_for(model: type[models.Model]) -> AuditOptions:
+    return _OPTIONS.get(model) or _OPTIONS.get(model._meta.concrete_model) or _DEFAULT
+
+
+def secret_digest(value: Any) -> str:
+    """What the trail keeps of a secret field: its SHA-256, never the value."""
+    return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
@@ -30,25 +77,35 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def snapshot(instance: models.Model) -> dict[str, Any]:
+def snapshot(instance: models.Model, opts: AuditOptions | None = None) -> dict[str, Any]:
     """JSON-safe dict of an instance's concrete field values (FKs as ids).
 
     Values pass through ``field.to_python`` first, so a value assigned as ``0`` to a float field
     snapshots as ``0.0``, exactly as the row reads back: a snapshot taken at save time and one
-    taken later from the database are equal unless the row changed.
+    taken later from the database are equal unless the row changed. Per-model
+    :class:`AuditOptions` digest secret fields, drop ignored ones and add m2m memberships (sorted
+    primary keys, one query per field).
     """
+    opts = opts or options_for(type(instance))
     out = {}
     for field in instance._meta.concrete_fields:
+        if field.attname in opts.ignore:
+            continue
         value = getattr(instance, field.attname)
         if value is not None:
             value = field.to_python(value)
-        out[field.attname] = _json_value(value)
+        out[field.attname] = (
+            secret_digest(value) if field.attname in opts.secret else _json_value(value)
+        )
+    if opts.m2m and instance.pk is not None:
+        for field in instance._meta.many_to_many:
+            pks = getattr(instance, field.name).values_list("pk", flat=True)
+            out[field.name] = sorted(_json_value(pk) for pk in pks)
     return out
 
 
 def snapshot_digest(values: dict[str, Any]) -> str:
     """SHA-256 of a snapshot's canonical JSON (how rows are compared with their logged state)."""
-    import hashlib
     import json
 
     text = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -72,18 +129,28 @@ def record(
     if action == AuditEntry.Action.UPDATE and not changed:
         return None
     actor = current_actor()
+    label = instance._meta.label_lower
+    object_id = str(instance.pk)
+    # the record's chain: this entry names the hash of the record's previous entry
+    prev = (
+        AuditEntry.objects.filter(model=label, object_id=object_id)
+        .order_by("-id")
+        .values_list("entry_hash", flat=True)
+        .first()
+    )
     entry = AuditEntry(
         timestamp=timezone.now(),
         user_id=actor.user_id if actor else None,
         username=actor.username if actor else "system",
         action=action,
-        model=instance._meta.label_lower,
-        object_id=str(instance.pk),
+        model=label,
+        object_id=object_id,
         object_repr=str(instance)[:200],
         before=before,
         after=after,
         changed_fields=changed,
         reason=actor.reason if actor else "",
+        prev_hash=prev or "",
     )
     entry.entry_hash = entry.compute_hash()
     entry.save()
@@ -95,11 +162,13 @@ def record_bulk_create(objects: list[models.Model], batch_size: int = 5_000) -> 
     """Audit entries for rows written with ``bulk_create`` (which sends no signals).
 
     Bulk loaders (the demo, imports) call this right after ``bulk_create`` so every row has its
-    logged state like any other record.
+    logged state like any other record. Rows with auto-increment keys are new records (their
+    chain starts here); other keys may have a history, whose head each new entry links to.
     """
     actor = current_actor()
     now = timezone.now()
     entries = []
+    heads = _chain_heads(objects)
     for obj in objects:
         entry = AuditEntry(
             timestamp=now,
@@ -113,6 +182,7 @@ def record_bulk_create(objects: list[models.Model], batch_size: int = 5_000) -> 
             after=snapshot(obj),
             changed_fields=[],
             reason=actor.reason if actor else "",
+            prev_hash=heads.get((obj._meta.label_lower, str(obj.pk)), ""),
         )
         entry.entry_hash = entry.compute_hash()
         entries.append(entry)
@@ -120,6 +190,24 @@ def record_bulk_create(objects: list[models.Model], batch_size: int = 5_000) -> 
     if entries:
         transaction.on_commit(lambda: entry_recorded.send(sender=AuditEntry, entry=entries[-1]))
     return len(entries)
+
+
+def _chain_heads(objects: list[models.Model]) -> dict[tuple[str, str], str]:
+    """Latest entry hash per (model, object id) among ``objects`` whose keys can recur."""
+    heads: dict[tuple[str, str], str] = {}
+    by_model: dict[str, list[str]] = {}
+    for obj in objects:
+        if not isinstance(obj._meta.pk, models.AutoField):  # AutoFieldMeta: Big/Small too
+            by_model.setdefault(obj._meta.label_lower, []).append(str(obj.pk))
+    for label, ids in by_model.items():
+        for start in range(0, len(ids), 500):
+            rows = (
+                AuditEntry.objects.filter(model=label, object_id__in=ids[start : start + 500])
+                .order_by("id")
+                .values_list("object_id", "entry_hash")
+            )
+            heads.update({(label, oid): digest for oid, digest in rows})
+    return heads
 
 
 def bulk_create_audited(
@@ -151,28 +239,66 @@ def _post_delete(sender, instance, **kwargs):
     record(instance, AuditEntry.Action.DELETE, snapshot(instance), None)
 
 
-def _m2m_changed(sender, instance, action, pk_set, **kwargs):
+def _record_m2m(owner: models.Model, field, verb: str, pks: list) -> None:
+    """One entry for a membership change of ``owner``'s m2m ``field``."""
+    if options_for(type(owner)).m2m:  # full snapshot: the row audit compares memberships
+        record(owner, AuditEntry.Action.UPDATE, None, snapshot(owner), changed=[field.name])
+        return
+    record(owner, AuditEntry.Action.UPDATE, None, {field.name: {verb: pks}}, changed=[field.name])
+
+
+def _m2m_changed(sender, instance, action, pk_set, reverse=False, model=None, **kwargs):
+    """Memberships changed from either side (``reverse``: from the target, e.g. a group)."""
+    if reverse:
+        owner_model = model
+        if owner_model is None or owner_model not in _AUDITED:
+            return
+        field = next(
+            (f for f in owner_model._meta.many_to_many if f.remote_field.through is sender), None
+        )
+        if field is None:
+            return
+        if action == "pre_clear":  # afterwards nobody knows who was a member
+            instance._audit_cleared = list(
+                owner_model._base_manager.filter(**{field.name: instance}).values_list(
+                    "pk", flat=True
+                )
+            )
+            return
+        if action not in {"post_add", "post_remove", "post_clear"}:
+            return
+        owners = pk_set if action != "post_clear" else getattr(instance, "_audit_cleared", [])
+        verb = {"post_add": "add", "post_remove": "remove", "post_clear": "remove"}[action]
+        for owner in owner_model._base_manager.filter(pk__in=list(owners or [])).order_by("pk"):
+            _record_m2m(owner, field, verb, [instance.pk])
+        return
     if action not in {"post_add", "post_remove", "post_clear"} or not isinstance(
         instance, tuple(_AUDITED)
     ):
         return
-    field = next(f for f in instance._meta.many_to_many if f.remote_field.through is sender)
+    field = next((f for f in instance._meta.many_to_many if f.remote_field.through is sender), None)
+    if field is None:
+        return
     verb = {"post_add": "add", "post_remove": "remove", "post_clear": "clear"}[action]
-    record(
-        instance,
-        AuditEntry.Action.UPDATE,
-        None,
-        {field.name: {verb: sorted(pk_set or [])}},
-        changed=[field.name],
-    )
+    _record_m2m(instance, field, verb, sorted(pk_set or []))
 
 
-def audit_models(*model_classes: type[models.Model]) -> None:
-    """Audit every create/update/delete (and many-to-many change) of these models."""
+def audit_models(
+    *model_classes: type[models.Model],
+    secret: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    m2m: bool = False,
+) -> None:
+    """Audit every create/update/delete (and many-to-many change) of these models.
+
+    ``secret``, ``ignore``, ``m2m``: see :class:`AuditOptions`.
+    """
     for model in model_classes:
         if model in _AUDITED:
             continue
         _AUDITED.add(model)
+        if secret or ignore or m2m:
+            _OPTIONS[model] = AuditOptions(frozenset(secret), frozenset(ignore), m2m)
         uid = f"jiliang-audit-{model._meta.label_lower}"
         pre_save.connect(_pre_save, sender=model, dispatch_uid=f"{uid}-pre")
         post_save.connect(_post_save, sender=model, dispatch_uid=f"{uid}-post")

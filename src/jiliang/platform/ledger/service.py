@@ -123,6 +123,10 @@ def sync(sign: bool = True) -> SyncResult:
                 # Leaves no row points to can only come from a crash between an append and its
                 # index update; only then is each payload looked up before appending.
                 orphans = log.size - _referenced_leaves()
+                if orphans != 0 and not result.appended:  # behind, or a crash to heal
+                    problem = log_position_problem(log)
+                    if problem:
+                        raise BehindLogError(problem)
                 indexes = _append_batch(log, batch, result, dedupe=orphans > 0)
                 table = AuditEntry._meta.db_table
                 with transaction.atomic(), connection.cursor() as cursor:
@@ -218,6 +222,8 @@ def on_entry_recorded(sender, entry: AuditEntry, **kwargs) -> None:
     """After a committed change: log it now, so its proof is available at once."""
     try:
         sync()
+    except BehindLogError as exc:  # restore behind the log: the operator must act first
+        logger.critical("entry %s not logged: %s", entry.pk, exc)
     except Exception:  # the change is committed; `jiliang ledger sync` appends it later
         logger.exception("transparency log sync failed; entry %s left for the next sync", entry.pk)
 
@@ -237,6 +243,9 @@ class RecordAudit:
 
     checked: int = 0
     problems: list[dict] = field(default_factory=list)
+    #: findings an operator acknowledged in the log (``jiliang ledger acknowledge-restore``):
+    #: shown by the audit, no longer failing it
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -288,7 +297,9 @@ def audit_rows(model_classes=None) -> RecordAudit:
 
     ``ROW_CHANGED``: the row differs from the ``after`` state of its latest audit entry — it was
     changed without going through the platform (e.g. SQL). ``UNLOGGED``: a row with no audit
-    entry at all (a record inserted behind the platform's back).
+    entry at all (a record inserted behind the platform's back). ``MISSING``: a record whose
+    last logged state is not a deletion but whose row is gone (deleted in SQL: a deletion made
+    through the platform is itself a logged entry).
     """
     from jiliang.platform.audit.signals import audited_models, snapshot, snapshot_digest
 
@@ -306,8 +317,10 @@ def audit_rows(model_classes=None) -> RecordAudit:
                 logged[object_id] = None
             elif after is not None and "id" in after:  # full snapshots, not m2m notes
                 logged[object_id] = snapshot_digest(after)
+        present: set[str] = set()
         for obj in model._base_manager.order_by("pk").iterator(2_000):
             report.checked += 1
+            present.add(str(obj.pk))
             digest = logged.get(str(obj.pk))
             if digest is None:
                 report.add("UNLOGGED", 0, "row has no audit entry", object=f"{label}:{obj.pk}")
@@ -318,4 +331,381 @@ def audit_rows(model_classes=None) -> RecordAudit:
                     "row differs from its last logged state",
                     object=f"{label}:{obj.pk}",
                 )
+        for object_id in sorted(set(logged) - present, key=_natural):
+            if logged[object_id] is not None:
+                report.checked += 1
+                report.add(
+                    "MISSING",
+                    0,
+                    "row is gone but its last logged state is not a deletion",
+                    object=f"{label}:{object_id}",
+                )
     return report
+
+
+def _natural(object_id: str) -> tuple[int, str]:
+    return (int(object_id), "") if object_id.isdigit() else (1 << 62, object_id)
+
+
+def audit_chains() -> RecordAudit:
+    """Walk every record's audit entries in id order and check their hash links.
+
+    ``CHAIN_BROKEN``: an entry names a predecessor hash that the previous surviving entry of the
+    same record does not hold (an entry between them was deleted or rewritten), the record's
+    first surviving entry names a predecessor at all (its history's start was deleted), or an
+    entry written since the chain began is not linked to an existing predecessor.
+    """
+    report = RecordAudit()
+    chained_from = (
+        AuditEntry.objects.exclude(prev_hash="").order_by("id").values_list("id", flat=True).first()
+    )
+    heads: dict[tuple[str, str], str] = {}
+    rows = AuditEntry.objects.order_by("id").values_list(
+        "id", "model", "object_id", "entry_hash", "prev_hash"
+    )
+    for pk, model, object_id, entry_hash, prev_hash in rows.iterator(10_000):
+        report.checked += 1
+        key = (model, object_id)
+        head = heads.get(key)
+        heads[key] = entry_hash
+        where = f"{model}:{object_id}"
+        if prev_hash and head is None:
+            report.add(
+                "CHAIN_BROKEN",
+                pk,
+                "the record's earliest entry names a predecessor that is gone",
+                object=where,
+            )
+        elif prev_hash and prev_hash != head:
+            report.add(
+                "CHAIN_BROKEN",
+                pk,
+                f"names predecessor {prev_hash[:12]}…, the previous entry holds {head[:12]}…: "
+                "an entry in between was removed or rewritten",
+                object=where,
+            )
+        elif not prev_hash and head is not None and chained_from is not None and pk > chained_from:
+            report.add("CHAIN_BROKEN", pk, "entry is not linked to its predecessor", object=where)
+    return report
+
+
+AUDIT_KIND = b"jiliang/audit-entry/v1\n"
+RESTORE_KIND = b"jiliang/restore-ack/v1\n"
+LEAF_CHUNK = 2_000
+
+
+def _audit_leaf(payload: bytes) -> tuple[int, str] | None:
+    """``(audit entry id, entry hash)`` of an audit-entry leaf payload, ``None`` for others."""
+    if not payload.startswith(AUDIT_KIND):
+        return None
+    try:
+        _kind, pk, digest, _end = payload.decode().split("\n")
+        return int(pk), digest
+    except ValueError:
+        return None
+
+
+def _acknowledged(log: Log, index: int, payload: bytes) -> set[int] | None:
+    """Leaves a ``restore-ack`` leaf at ``index`` covers, from its statement file.
+
+    ``None`` when the statement is missing or does not hash to what the leaf logged: an
+    acknowledgement covers exactly the leaves it lists, never "everything before it", so an
+    entry deleted after an acknowledgement is still a problem.
+    """
+    import hashlib
+    import json
+
+    try:
+        _kind, _size, digest, _end = payload.decode().split("\n")
+        text = (log.path / "restores" / f"ack-{index}.json").read_text(encoding="utf-8")
+    except (ValueError, OSError):
+        return None
+    if hashlib.sha256(text.encode()).hexdigest() != digest:
+        return None
+    try:
+        return {int(leaf) for leaf in json.loads(text)["lost_leaves"]}
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def audit_log_leaves(log: Log | None = None) -> RecordAudit:
+    """Every audit-entry leaf of the log against the database: is its entry still there?
+
+    The log is the authority on what was acknowledged: each audit-entry leaf names an entry id
+    and its hash. ``ENTRY_MISSING``: no row holds that id (an audit entry deleted in SQL).
+    ``ENTRY_REPLACED``: the row holding that id has other content (the id was reused, e.g. after
+    a restore). ``BEHIND_LOG``: the same, but for the log's newest leaves — the database was
+    restored from a copy older than the log, and the writes after it are lost.
+    """
+    own = log is None
+    if own:
+        log, _signer = ensure_log()
+    report = RecordAudit()
+    bad: list[tuple[int, int, str, str]] = []  # leaf index, entry id, kind, detail
+    last_good = -1
+    acknowledged: dict[int, int] = {}  # leaf → the restore-ack leaf that lists it as lost
+    try:
+        size = log.size
+        for start in range(0, size, LEAF_CHUNK):
+            leaves = []
+            for offset, payload in enumerate(log.entries(start, min(size, start + LEAF_CHUNK))):
+                if payload.startswith(RESTORE_KIND):
+                    covered = _acknowledged(log, start + offset, payload)
+                    if covered is None:
+                        report.add(
+                            "ACK_INVALID",
+                            0,
+                            f"restore acknowledgement at leaf {start + offset}: its statement "
+                            "restores/ack-<leaf>.json is missing or does not match the leaf",
+                        )
+                    else:
+                        acknowledged.update(dict.fromkeys(covered, start + offset))
+                    continue
+                parsed = _audit_leaf(payload)
+                if parsed is not None:
+                    leaves.append((start + offset, *parsed))
+            rows = {
+                pk: (index, digest)
+                for pk, index, digest in AuditEntry.objects.filter(
+                    pk__in=[pk for _i, pk, _d in leaves]
+                ).values_list("pk", "ledger_index", "entry_hash")
+            }
+            for index, pk, digest in leaves:
+                report.checked += 1
+                row = rows.get(pk)
+                if row is None:
+                    bad.append((index, pk, "ENTRY_MISSING", f"leaf {index} logs entry {pk}"))
+                elif row[1] != digest:
+                    bad.append(
+                        (
+                            index,
+                            pk,
+                            "ENTRY_REPLACED",
+                            f"leaf {index} logs entry {pk} as {digest[:12]}…, "
+                            f"the row now holds {row[1][:12]}…",
+                        )
+                    )
+                else:
+                    last_good = index
+    finally:
+        if own:
+            log.close()
+    for index, pk, kind, detail in bad:
+        if acknowledged.get(index, -1) > index:
+            note = f"{kind} {detail}: acknowledged as lost at leaf {acknowledged[index]}"
+            report.notes.append(note)
+            continue
+        if index > last_good:
+            kind, detail = "BEHIND_LOG", detail + " (after the newest entry the database holds)"
+        report.add(kind, pk, detail, leaf=index)
+    if any(p["kind"] == "BEHIND_LOG" for p in report.problems):
+        lost = sum(p["kind"] == "BEHIND_LOG" for p in report.problems)
+        report.add(
+            "BEHIND_LOG",
+            0,
+            f"the database is behind its log: the newest {lost} logged audit entries are not "
+            "in it (restored from an older copy?) — see docs/operations.md, restore behind the log",
+        )
+    return report
+
+
+def audit_platform() -> list[tuple[str, RecordAudit]]:
+    """Every record check ``jiliang ledger audit --records`` runs, by name."""
+    reports = [
+        ("audit entries", audit_records()),
+        ("audit chains", audit_chains()),
+        ("logged audit entries", audit_log_leaves()),
+        ("registry rows", audit_rows()),
+    ]
+    reports += [("other logged records", audit()) for _count, audit in LEAF_SOURCES]
+    return reports
+
+
+#: How far back from the log's end the start-up check looks for the newest audit-entry leaf.
+TAIL_WINDOW = 256
+
+
+def log_position_problem(log: Log | None = None) -> str | None:
+    """Cheap start-up check: is the database behind its log, or the log behind the database?
+
+    Reads the newest audit-entry leaf (within :data:`TAIL_WINDOW` leaves of the end) and the one
+    row it names, and the database's highest logged index. ``None`` when consistent, when no
+    log exists yet, or when the audit table does not exist yet (fresh database before
+    ``migrate``). An entry still waiting for its index (a crash between append and index update)
+    is not a problem: the next sync matches it.
+    """
+    from django.db import DatabaseError
+
+    from jiliang.core.ledger import LedgerError
+
+    own = log is None
+    if own:
+        if not (ledger_dir() / "log.json").exists():
+            return None
+        try:
+            log = Log(ledger_dir())
+        except LedgerError as exc:  # a broken log directory is itself the problem
+            return f"the transparency log at {ledger_dir()} cannot be opened: {exc}"
+    try:
+        size = log.size
+        newest = None
+        start = max(0, size - TAIL_WINDOW)
+        covered: set[int] = set()  # lost leaves a later restore-ack lists
+        for offset, payload in enumerate(reversed(log.entries(start, size))):
+            index = size - 1 - offset
+            if payload.startswith(RESTORE_KIND):
+                covered |= _acknowledged(log, index, payload) or set()
+                continue
+            parsed = _audit_leaf(payload)
+            if parsed is not None and index not in covered:
+                newest = (index, *parsed)
+                break
+        try:
+            highest = (
+                AuditEntry.objects.order_by("-ledger_index")
+                .values_list("ledger_index", flat=True)
+                .filter(ledger_index__isnull=False)
+                .first()
+            )
+            row = None
+            if newest is not None:
+                row = AuditEntry.objects.filter(pk=newest[1]).values_list("entry_hash").first()
+        except DatabaseError:
+            return None
+    finally:
+        if own:
+            log.close()
+    if highest is not None and highest >= size:
+        return (
+            f"the transparency log holds {size} leaves but the database has entries logged at "
+            f"index {highest}: the log directory {ledger_dir()} is older than the database "
+            "(restored or replaced). Restore the log directory; see docs/operations.md."
+        )
+    if newest is not None and (row is None or row[0] != newest[2]):
+        index, pk, _digest = newest
+        what = "is missing" if row is None else "holds different content"
+        return (
+            f"the database is behind its transparency log: log leaf {index} records audit entry "
+            f"{pk}, which {what} in the database (highest logged index there: {highest}). The "
+            "database was probably restored from a copy older than the log; acknowledged "
+            "changes are lost and new ones would reuse their ids. Writes are not logged until "
+            "this is resolved: see docs/operations.md, 'Restore behind the log'."
+        )
+    return None
+
+
+class BehindLogError(RuntimeError):
+    """The database is behind its log: syncing now would log reused ids as if nothing happened."""
+
+
+def check_log_position(app_configs=None, **kwargs) -> list:
+    """Django system check (``jiliang.ledger.W001``): the database against its log's end."""
+    from django.core import checks
+
+    problem = log_position_problem()
+    if problem is None:
+        return []
+    return [
+        checks.Warning(
+            problem,
+            hint="Run `jiliang ledger audit --records` for the full list of lost entries.",
+            id="jiliang.ledger.W001",
+        )
+    ]
+
+
+_startup_checked = False
+
+
+def check_log_position_once(sender=None, **kwargs) -> None:
+    """First request of a process (``request_started``): log the position problem, once.
+
+    ``jiliang serve`` runs no system checks, so the operator sees a restore behind the log in
+    the server log as soon as the platform serves, not only when someone runs the audit.
+    """
+    global _startup_checked
+    if _startup_checked:
+        return
+    _startup_checked = True
+    try:
+        problem = log_position_problem()
+    except Exception:  # a start-up diagnostic must never fail a request
+        logger.exception("transparency log position check failed")
+        return
+    if problem:
+        logger.critical("%s", problem)
+
+
+@dataclass
+class RestoreAcknowledgement:
+    """What :func:`acknowledge_restore` logged."""
+
+    index: int
+    lost_entries: list[int]
+    statement: Path
+
+
+def acknowledge_restore(reason: str) -> RestoreAcknowledgement:
+    """Accept, on the record, that the audit entries the database lost are gone for good.
+
+    For a database restored behind its log when no newer copy exists. The log cannot forget
+    (it is append-only), so instead a ``restore-ack`` leaf is appended: it commits to a
+    statement (the lost entry ids and leaves, the log size, the reason) kept in
+    ``<ledger>/restores/``. The leaves it lists (and only those) become notes of the audit
+    instead of failures, the start-up check and sync accept the database again, and the
+    audit-entry id counter moves past every logged id so no lost id is ever reused. The
+    acknowledgement itself stays in the public log for everyone to see.
+    """
+    import hashlib
+    import json
+
+    from django.utils import timezone
+
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("reason: say why the lost entries cannot be recovered")
+    with _exclusive():
+        log, signer = ensure_log()
+        try:
+            report = audit_log_leaves(log)
+            lost = sorted({p["entry"] for p in report.problems if p["entry"]})
+            if not lost:
+                raise ValueError("nothing to acknowledge: every logged audit entry is present")
+            leaves = sorted(p["leaf"] for p in report.problems if "leaf" in p)
+            _advance_entry_ids(max(lost))
+            size = log.size  # the index the acknowledgement leaf gets
+            statement = {
+                "kind": "restore-ack",
+                "log_size": size,
+                "lost_entries": lost,
+                "lost_leaves": leaves,
+                "reason": reason,
+                "acknowledged_at": timezone.now().isoformat(),
+            }
+            text = json.dumps(statement, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            # the statement first: a leaf without its statement would be an invalid ack
+            folder = ledger_dir() / "restores"
+            folder.mkdir(exist_ok=True)
+            path = folder / f"ack-{size}.json"
+            path.write_text(text, encoding="utf-8")
+            index = log.append(leaf_payload("restore-ack", size, digest))
+            log.sign_checkpoint(signer)
+        finally:
+            log.close()
+    return RestoreAcknowledgement(index, lost, path)
+
+
+def _advance_entry_ids(at_least: int) -> None:
+    """Make the next audit-entry id greater than ``at_least`` (and than every existing id)."""
+    from django.db.models import Max
+
+    top = max(at_least, AuditEntry.objects.aggregate(top=Max("id"))["top"] or 0)
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "UPDATE sqlite_sequence SET seq = MAX(seq, %s) WHERE name = %s", [top, table]
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, top])

@@ -6,7 +6,7 @@ from jiliang.platform.audit import triggers
 
 
 def forward(apps, schema_editor):
-    triggers.install(schema_editor.connection)
+    triggers.install(schema_editor.connection, triggers.COLUMNS_0002)
 
 
 def backward(apps, schema_editor):
