@@ -421,3 +421,21 @@ def test_pdf_download_without_a_cjk_font_is_a_503_page_not_a_500(
 def test_malformed_page_query_parameters_are_ignored_not_a_500(client, world, url):
     client.force_login(world.users["admin"])
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/registry/calibrations?standard=a%00b", None),
+        ("post", "/api/registry/instruments", {"name": "a\x00b"}),
+        ("get", "/r/instruments/?q=a%00", None),
+    ],
+    ids=["query", "json-body", "page-query"],
+)
+def test_nul_character_is_a_400_not_a_database_error(client, world, method, path, body):
+    """PostgreSQL text cannot hold U+0000: it was a 500 there (found by schemathesis on PG)."""
+    kwargs = dict(world.auth("regulator"))
+    if body is not None:
+        kwargs.update(data=json.dumps(body), content_type="application/json")
+    r = getattr(client, method)(path, **kwargs)
+    assert r.status_code == 400 and "NUL" in r.content.decode()

@@ -15,7 +15,9 @@ import warnings
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -98,8 +100,22 @@ def _fuzz(world, role: str) -> tuple[list[str], dict[int, int]]:
     return failures, statuses
 
 
+@pytest.fixture
+def connections_kept_open():
+    """Calls go to the WSGI app directly, not through Django's test client, so its
+    ``request_finished`` signal would close the test's database connection (on PostgreSQL the
+    test transaction with it); keep it open as the test client does."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("role", ["anon", "regulator", "lab"])
-def test_fuzzed_requests_never_get_a_server_error(world, role, settings, tmp_path):
+def test_fuzzed_requests_never_get_a_server_error(
+    world, role, settings, tmp_path, connections_kept_open
+):
     """Fuzz every API operation as ``role``; any 5xx is a failure listed in the message."""
     settings.ALLOWED_HOSTS = ["*"]
     settings.JILIANG_LEDGER_DIR = tmp_path / "ledger"  # the log and keys the fuzz may create
