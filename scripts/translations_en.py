@@ -192,6 +192,7 @@ EN = {
     "您无权在此范围内保存记录": "You may not save a record in this scope",
     "您无权新建此类记录": "You may not create records of this kind",
     "标称值/参考值": "Nominal/reference value",
+    "注意": "Note",
     "判定规则": "Decision rule",
     "保护带系数 r（w = r·U）": "Guard-band factor r (w = r·U)",
     "按记录的判定规则，结论应为“%(d)s”": "Under the recorded decision rule the verdict is “%(d)s”",

@@ -152,3 +152,18 @@ def test_budgets_of_another_lab_are_hidden(client, world, h1_spec):
     assert response.json() == []
     response = client.get("/api/uncertainty/budgets", **world.auth("lab"))
     assert [b["title"] for b in response.json()] == ["mine"]
+
+
+def test_budget_page_shows_the_non_linearity_warning(client, world):
+    """JCGM 101 S1 §9.4 (Y = X1² + X2² at x = 0): the LPU gives u = 0; the page must say why it
+    cannot be trusted, as the CLI does (issue 13)."""
+    spec = {
+        "model": "x1**2 + x2**2",
+        "inputs": {"x1": {"value": 0, "u": 1}, "x2": {"value": 0, "u": 1}},
+    }
+    body = {"title": "S1 9.4", "spec": spec, "method": "lpu", "owner": world.orgs["lab_hz"].code}
+    response = post(client, world, "budgets", body, "lab")
+    assert response.status_code == 201, response.content
+    client.force_login(world.users["lab"])
+    page = client.get(f"/budgets/{response.json()['id']}/").content.decode()
+    assert 'id="budget-warnings"' in page and "second_order" in page
