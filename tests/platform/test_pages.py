@@ -88,7 +88,18 @@ def test_admin_is_closed_to_non_staff(client, world):
 
 
 def test_openapi_docs(client, db):
-    assert client.get("/api/docs").status_code == 200
+    """Swagger UI works offline (issue 18): every asset it loads is a local static file."""
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.content.decode())
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    for asset in assets:
+        assert asset.startswith("/static/"), asset  # no CDN
+        assert finders.find(asset.removeprefix("/static/")), asset
     schema = client.get("/api/openapi.json").json()
     assert "/api/registry/instruments" in schema["paths"]
     assert {"get", "post"} <= set(schema["paths"]["/api/registry/instruments"])
