@@ -138,7 +138,9 @@ def _verification(result: services.Verification) -> dict:
         "valid": result.valid,
         "reasons": result.reasons,
         "found": cert is not None,
-        "status": cert.status if cert else None,
+        # the status the log leaves give; the column's only when the log holds no status
+        "status": (result.log_status or cert.status) if cert else None,
+        "recorded_status": cert.status if cert else None,
         "current": result.current,
         "replaced_by": result.replaced_by,
         # None for an unverified external certificate: never shown as the issuer it names
@@ -148,6 +150,8 @@ def _verification(result: services.Verification) -> dict:
         "schema": result.schema,
         "signature": result.signature,
         "inclusion": result.inclusion,
+        "checkpoint": result.checkpoint,
+        "logged_signer": result.logged_signer,
         "problems": result.problems,
     }
 

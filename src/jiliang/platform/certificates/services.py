@@ -39,6 +39,7 @@ from jiliang.core.identifiers import (
     certificate_lookup_key,
     normalise_certificate_no,
 )
+from jiliang.core.ledger import Log
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.ledger import service as ledger
 from jiliang.platform.ledger.service import RecordAudit
@@ -324,13 +325,20 @@ def issue(cert: Certificate, reviewer) -> Certificate:
         cert.reviewed_by = reviewer
         cert.issued_at = timezone.now()
         cert.status = Certificate.Status.ISSUED
+        # the signer certificate and the signature itself are logged with the hash: a later
+        # re-signing (same content or edited, same key or not) is then a signature the log
+        # does not hold
         cert.ledger_index = ledger.append_payload(
-            ledger.leaf_payload("certificate", cert.number, digest)
+            ledger.signed_leaf_payload("certificate", cert.number, digest, signer_identity(signed))
         )
         cert.save()
         if cert.replaces_id:
             old = cert.replaces
             old.status = Certificate.Status.SUPERSEDED
+            # the log, not the column, says the old version is superseded
+            ledger.append_payload(
+                ledger.leaf_payload(SUPERSEDED_KIND, old.number, old.canonical_hash)
+            )
             old.save()
     return cert
 
@@ -412,20 +420,163 @@ def _leaf_kind(cert: Certificate) -> str:
     return "certificate-external" if cert.status in _EXTERNAL else "certificate"
 
 
-def _log_problem(cert: Certificate, digest: str) -> str | None:
-    """Why the log does not hold ``digest`` as this certificate's leaf, or None."""
-    from jiliang.core.ledger import leaf_hash
+#: Leaf kinds of a certificate's life in the log (see :func:`log_status`).
+ISSUE_KINDS = ("certificate", "certificate-external")
+WITHDRAWAL_KIND = "certificate-withdrawal"
+SUPERSEDED_KIND = "certificate-superseded"
+#: The status column each status derived from the log must agree with.
+_COLUMN_FOR = {
+    "issued": (Certificate.Status.ISSUED,),
+    "external": _EXTERNAL,
+    "superseded": (Certificate.Status.SUPERSEDED,),
+    "withdrawn": (Certificate.Status.WITHDRAWN,),
+}
 
+
+def signer_identity(xml: bytes) -> dict[str, str] | None:
+    """What the log records of a DCC's signature: signer certificate serial (lower-case hex),
+    SHA-256 of its DER and SHA-256 of the ``ds:SignatureValue`` (hex); None when unsigned.
+
+    The same end-entity choice as ``verify_dcc`` (``core.dcc.sign._leaf``), so the serial is the
+    one its report shows. The signature value is logged too because re-signing with the very
+    same key and certificate gives another value (ECDSA and the XAdES signing time).
+    """
+    import hashlib
+
+    from cryptography.hazmat.primitives import hashes
+
+    from jiliang.core.dcc import parse_xml
+    from jiliang.core.dcc.sign import DS, _embedded_certs, _leaf
+
+    try:
+        root = parse_xml(xml).getroot()
+        sig = next(root.iter(f"{{{DS}}}Signature"), None)
+        if sig is None:
+            return None
+        value = sig.find(f"{{{DS}}}SignatureValue")
+        certs = _embedded_certs(sig)
+    except (DccError, ValueError):
+        return None
+    if value is None or not certs:
+        return None
+    leaf = _leaf(certs)
+    return {
+        "signer-serial": format(leaf.serial_number, "x"),
+        "signer-sha256": leaf.fingerprint(hashes.SHA256()).hex(),
+        "signature-sha256": hashlib.sha256(
+            "".join((value.text or "").split()).encode()
+        ).hexdigest(),
+    }
+
+
+@dataclass
+class LogStatus:
+    """A certificate's public status as its log leaves say (never the mutable column).
+
+    ``status``: issued / external / superseded / withdrawn, None when its issue leaf is not in
+    the log. ``problems``: why the leaves do not vouch for the stored certificate.
+    """
+
+    status: str | None
+    problems: list[str] = field(default_factory=list)
+    logged_signer: dict[str, str] | None = None
+
+
+def _issue_leaf_matches(
+    log: Log, index: int | None, number: str, digest: str | None
+) -> ledger.ParsedLeaf | None:
+    """The parsed issue leaf at ``index`` if it logs ``number`` (and ``digest``), else None."""
+    if index is None or not 0 <= index < log.size:
+        return None
+    leaf = ledger.parse_leaf(log.entry(index))
+    if leaf is None or leaf.kind not in ISSUE_KINDS or leaf.record_id != number:
+        return None
+    if digest is not None and leaf.digest != digest:
+        return None
+    return leaf
+
+
+def _leaf_status(log: Log, cert: Certificate, leaf: ledger.ParsedLeaf) -> str:
+    """issued / external / withdrawn / superseded from the leaves after the issue ``leaf``."""
+    if ledger.find_leaf(log, ledger.leaf_payload(WITHDRAWAL_KIND, cert.number, leaf.digest)):
+        return "withdrawn"
+    if ledger.find_leaf(log, ledger.leaf_payload(SUPERSEDED_KIND, cert.number, leaf.digest)):
+        return "superseded"
+    # amendments issued before superseded leaves existed: the replacement's issue leaf
+    new = Certificate.objects.filter(replaces=cert, ledger_index__isnull=False).first()
+    if new is not None and _issue_leaf_matches(
+        log, new.ledger_index, new.number, new.canonical_hash
+    ):
+        return "superseded"
+    return "external" if leaf.kind == "certificate-external" else "issued"
+
+
+def log_status(cert: Certificate, digest: str | None, xml: bytes | None = None) -> LogStatus:
+    """Derive ``cert``'s status from its leaves: the issue leaf at its index, then a withdrawal
+    or superseded leaf for the same number and hash, each found through the log's leaf-hash
+    index (one lookup each, no scan). ``xml``: the signed DCC whose signature is compared with
+    the logged signer (v2 leaves; v1 leaves logged no signer and are not compared).
+    """
     if cert.ledger_index is None:
-        return "the certificate is not in the transparency log"
+        return LogStatus(None, ["the certificate is not in the transparency log"])
     log, _signer = ledger.ensure_log()
     try:
-        payload = ledger.leaf_payload(_leaf_kind(cert), cert.number, digest)
-        if cert.ledger_index >= log.size or log.leaf_hash(cert.ledger_index) != leaf_hash(payload):
-            return "the content's canonical hash is not the one in the transparency log"
+        leaf = _issue_leaf_matches(log, cert.ledger_index, cert.number, digest)
+        if leaf is None:
+            return LogStatus(
+                None, ["the content's canonical hash is not the one in the transparency log"]
+            )
+        result = LogStatus(None)
+        if leaf.version >= 2:
+            result.logged_signer = dict(leaf.extras)
+            actual = signer_identity(xml) if xml is not None else None
+            if actual != leaf.extras:
+                logged = leaf.extras.get("signer-serial", "?")
+                shown = (actual or {}).get("signer-serial", "none")
+                result.problems.append(
+                    "the signature is not the logged one (re-signed after issue?): logged "
+                    f"signer certificate serial {logged}, this signature's {shown}"
+                )
+        result.status = _leaf_status(log, cert, leaf)
     finally:
         log.close()
-    return None
+    if cert.status not in _COLUMN_FOR[result.status]:
+        result.problems.append(
+            f"the status column says {cert.status} but the certificate's leaves say "
+            f"{result.status}: the record was changed outside the platform"
+        )
+    elif result.status == "external":
+        # the log says "third-party, not withdrawn"; whether its signature was verified at
+        # import (external / unverified) is re-checked from the signature on every request
+        result.status = cert.status
+    return result
+
+
+def checked_checkpoint(inclusion: dict | None) -> dict | None:
+    """The signed checkpoint a verification checked against: tree size, root hash (hex, and
+    base64 as in the note) and its timestamp line if the checkpoint carries one."""
+    from jiliang.core.ledger import LedgerError
+    from jiliang.core.ledger.checkpoint import Checkpoint
+
+    note = (inclusion or {}).get("checkpoint")
+    if not note:
+        return None
+    try:
+        body = Checkpoint.from_text(note.split("\n\n", 1)[0] + "\n")
+    except (LedgerError, ValueError):
+        return None
+    import base64
+
+    stamp = next(
+        (e.split(" ", 1)[-1] for e in body.extensions if e.lower().startswith("timestamp")), None
+    )
+    return {
+        "origin": body.origin,
+        "size": body.size,
+        "root_hash": body.root.hex(),
+        "root_base64": base64.b64encode(body.root).decode(),
+        "timestamp": stamp,
+    }
 
 
 def _scrub(text: str) -> str:
@@ -480,6 +631,19 @@ class Verification:
     issuer: str | None = None
     registered_by: str | None = None
     replaced_by: str | None = None
+    #: the status the log leaves give (None: not in the log), and the checkpoint checked
+    log_status: str | None = None
+    checkpoint: dict | None = None
+    logged_signer: dict | None = None
+
+    @property
+    def status_label(self) -> str | None:
+        """The status to show: the log's (translated), the column's only without a log status."""
+        if self.certificate is None:
+            return None
+        if self.log_status is None:
+            return self.certificate.get_status_display()
+        return str(Certificate.Status(self.log_status).label)
 
 
 def _reasons(
@@ -488,8 +652,9 @@ def _reasons(
     schema: dict | None,
     signature: dict | None,
     inclusion: dict | None,
+    logged: LogStatus | None = None,
 ) -> list[str]:
-    """Every reason the verdict is not "valid" (empty: valid)."""
+    """Every reason the verdict is not "valid" (empty: valid); ``logged``: :func:`log_status`."""
     if cert is None:
         return ["no certificate with this number or content was issued here"]
     reasons = []
@@ -513,13 +678,19 @@ def _reasons(
         reasons.append("canonical hash: the content could not be hashed")
     elif digest != cert.canonical_hash:
         reasons.append("canonical hash: the content differs from the certificate issued here")
-    else:
-        problem = _log_problem(cert, digest)
-        if problem:
-            reasons.append(f"transparency log: {problem}")
+    elif logged is not None:
+        for problem in logged.problems:
+            where = "status" if problem.startswith("the status column") else "transparency log"
+            where = "signature" if problem.startswith("the signature is") else where
+            reasons.append(f"{where}: {problem}")
     if not inclusion or not inclusion.get("verified"):
         reasons.append("transparency log: no verified inclusion proof")
-    if not cert.is_current:
+    if logged is not None and logged.status is not None:
+        if logged.status in ("superseded", "withdrawn"):
+            reasons.append(f"status: not the current version ({logged.status}, per the log)")
+        elif logged.status == Certificate.Status.UNVERIFIED:
+            reasons.append(f"status: not the current version ({logged.status})")
+    elif not cert.is_current:
         reasons.append(f"status: not the current version ({cert.status})")
     return reasons
 
@@ -568,7 +739,17 @@ def verify(xml: bytes | None = None, number: str | None = None) -> Verification:
     inclusion = (
         ledger.inclusion(cert.ledger_index) if cert and cert.ledger_index is not None else None
     )
-    reasons = _reasons(cert, digest, schema, signature, inclusion)
+    logged = None
+    if cert is not None and digest is not None and digest == cert.canonical_hash:
+        logged = log_status(cert, digest, xml if xml is not None else cert.xml.encode())
+    reasons = _reasons(cert, digest, schema, signature, inclusion, logged)
+    current = None
+    if cert is not None:
+        current = (
+            logged.status in ("issued", "external") and not logged.problems and cert.is_current
+            if logged is not None and logged.status is not None
+            else cert.is_current
+        )
     replacement = getattr(cert, "replaced_by", None) if cert else None
     unverified = cert is not None and cert.status == Certificate.Status.UNVERIFIED
     standard = cert.event.standard if cert and cert.event.standard_id else None
@@ -578,7 +759,7 @@ def verify(xml: bytes | None = None, number: str | None = None) -> Verification:
         schema=_public_schema(schema),
         signature=_public_signature(signature),
         canonical_hash=digest,
-        current=cert.is_current if cert else None,
+        current=current,
         inclusion=inclusion,
         problems=[_scrub(p) for p in problems],
         valid=not reasons,
@@ -592,6 +773,9 @@ def verify(xml: bytes | None = None, number: str | None = None) -> Verification:
             if replacement is not None and replacement.status in PUBLIC_STATUSES
             else None
         ),
+        log_status=logged.status if logged else None,
+        checkpoint=checked_checkpoint(inclusion),
+        logged_signer=logged.logged_signer if logged else None,
     )
 
 
@@ -601,13 +785,15 @@ def verify(xml: bytes | None = None, number: str | None = None) -> Verification:
 def logged_leaf_count() -> int:
     issued = Certificate.objects.filter(ledger_index__isnull=False).count()
     withdrawn = Certificate.objects.filter(withdrawal_ledger_index__isnull=False).count()
-    return issued + withdrawn
+    # each issued amendment also logged a superseded leaf for the version it replaces
+    superseded = Certificate.objects.filter(
+        replaces__isnull=False, ledger_index__isnull=False
+    ).count()
+    return issued + withdrawn + superseded
 
 
 def audit_certificates() -> RecordAudit:
     """Recompute every logged certificate's canonical hash and compare with row and log."""
-    from jiliang.core.ledger import leaf_hash
-
     report = RecordAudit()
     log, _signer = ledger.ensure_log()
     try:
@@ -620,14 +806,28 @@ def audit_certificates() -> RecordAudit:
                     "certificate XML no longer matches its hash",
                     object=f"certificate:{cert.number}",
                 )
-            payload = ledger.leaf_payload(_leaf_kind(cert), cert.number, cert.canonical_hash)
-            if cert.ledger_index >= log.size or log.leaf_hash(cert.ledger_index) != leaf_hash(
-                payload
-            ):
+            leaf = _issue_leaf_matches(log, cert.ledger_index, cert.number, cert.canonical_hash)
+            if leaf is None or leaf.kind != _leaf_kind(cert):
                 report.add(
                     "LEAF_MISMATCH",
                     cert.pk,
                     "certificate hash differs from its logged leaf",
+                    object=f"certificate:{cert.number}",
+                )
+                continue
+            if leaf.version >= 2 and signer_identity(cert.xml.encode()) != leaf.extras:
+                report.add(
+                    "SIGNATURE_CHANGED",
+                    cert.pk,
+                    "the certificate's signature is not the one logged at issue (re-signed)",
+                    object=f"certificate:{cert.number}",
+                )
+            logged = _leaf_status(log, cert, leaf)
+            if cert.status not in _COLUMN_FOR[logged]:
+                report.add(
+                    "STATUS_MISMATCH",
+                    cert.pk,
+                    f"status column {cert.status}, the certificate's leaves say {logged}",
                     object=f"certificate:{cert.number}",
                 )
     finally:
@@ -724,8 +924,11 @@ def import_external(xml: bytes, standard, laboratory: Organisation, user) -> Cer
             prepared_by=user,
             validation=validate(xml).to_dict(),
         )
+        # a signed import logs its signer too (unsigned: the v1 leaf, nothing to compare)
         cert.ledger_index = ledger.append_payload(
-            ledger.leaf_payload("certificate-external", cert.number, digest)
+            ledger.signed_leaf_payload(
+                "certificate-external", cert.number, digest, signer_identity(xml)
+            )
         )
         cert.save()
     return cert

@@ -55,4 +55,8 @@ EN = {
         "Unverified external certificate: no signature confirms the issuer"
     ),
     "由 %(lab)s 登记": "registered by %(lab)s",
+    "核验所依据的检查点": "Checked against checkpoint",
+    "树大小 %(size)s，根哈希 %(root)s": "tree size %(size)s, root hash %(root)s",
+    "时间戳": "timestamp",
+    "检查点未带时间戳": "the checkpoint carries no timestamp",
 }

@@ -60,6 +60,69 @@ def leaf_payload(kind: str, record_id: object, digest_hex: str) -> bytes:
     return f"jiliang/{kind}/v1\n{record_id}\n{digest_hex}\n".encode()
 
 
+def signed_leaf_payload(
+    kind: str, record_id: object, digest_hex: str, extras: dict[str, str] | None = None
+) -> bytes:
+    """:func:`leaf_payload` with ``key value`` lines after the digest (version ``v2``).
+
+    Without ``extras`` it is exactly the v1 payload, so leaves logged before the extension
+    still verify. Keys and values must be single tokens (no spaces or newlines): they are
+    fingerprints and serials, and an ambiguous line must never parse two ways.
+    """
+    if not extras:
+        return leaf_payload(kind, record_id, digest_hex)
+    lines = [f"jiliang/{kind}/v2", str(record_id), digest_hex]
+    for key, value in extras.items():
+        if not key or not value or any(c.isspace() for c in key + value):
+            raise ValueError(f"leaf extra {key!r}: keys and values are single tokens")
+        lines.append(f"{key} {value}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@dataclass(frozen=True)
+class ParsedLeaf:
+    """A record leaf read back: kind, version (1 or 2), record id, digest and v2 extras."""
+
+    kind: str
+    version: int
+    record_id: str
+    digest: str
+    extras: dict[str, str] = field(default_factory=dict)
+
+
+def parse_leaf(payload: bytes) -> ParsedLeaf | None:
+    """The fields of a :func:`leaf_payload` / :func:`signed_leaf_payload`; None if neither."""
+    try:
+        head, record_id, digest, *rest = payload.decode().split("\n")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    parts = head.split("/")
+    if (
+        len(parts) != 3
+        or parts[0] != "jiliang"
+        or parts[2] not in ("v1", "v2")
+        or rest[-1:] != [""]
+    ):
+        return None
+    extras: dict[str, str] = {}
+    for line in rest[:-1]:
+        key, _sep, value = line.partition(" ")
+        if not key or not value:
+            return None
+        extras[key] = value
+    if parts[2] == "v1" and extras:
+        return None
+    return ParsedLeaf(parts[1], int(parts[2][1]), record_id, digest, extras)
+
+
+def find_leaf(log: Log, payload: bytes) -> int | None:
+    """Index of the leaf holding ``payload`` via the log's leaf-hash index (no scan), or None."""
+    try:
+        return log.index_of(leaf_hash(payload))
+    except LeafNotFoundError:
+        return None
+
+
 def audit_payload(entry: AuditEntry) -> bytes:
     return leaf_payload("audit-entry", entry.pk, entry.entry_hash)
 
