@@ -51,6 +51,18 @@ LogDir = Annotated[
     Path | None,
     typer.Option("--log", help="Log directory (default: $JILIANG_DATA_DIR/ledger)."),
 ]
+# the checkpoint-verification options shared by `verify` and `verify-consistency`
+VerifierKey = Annotated[
+    str | None, typer.Option("--key", help="Log verifier key (vkey string or file).")
+]
+Witnesses = Annotated[
+    list[str] | None,
+    typer.Option("--witness", help="Witness cosigner vkey (type 0x04); repeatable."),
+]
+Quorum = Annotated[
+    int | None,
+    typer.Option("--quorum", min=0, help="Cosignatures required (default: all witnesses)."),
+]
 OutFile = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
 ]
@@ -215,17 +227,9 @@ def verify(
     entry: Annotated[Path, typer.Argument(help="The entry file (e.g. a DCC XML).")],
     proof: Annotated[Path, typer.Option("--proof", help="Inclusion proof JSON file.")],
     checkpoint_file: Annotated[Path, typer.Option("--checkpoint", help="Signed checkpoint.")],
-    key: Annotated[
-        str | None, typer.Option("--key", help="Log verifier key (vkey string or file).")
-    ] = None,
-    witness: Annotated[
-        list[str] | None,
-        typer.Option("--witness", help="Witness cosigner vkey (type 0x04); repeatable."),
-    ] = None,
-    quorum: Annotated[
-        int | None,
-        typer.Option("--quorum", min=0, help="Cosignatures required (default: all witnesses)."),
-    ] = None,
+    key: VerifierKey = None,
+    witness: Witnesses = None,
+    quorum: Quorum = None,
     log_dir: LogDir = None,
 ) -> None:
     """Verify offline that ENTRY is in the log: exit 0 valid, 1 invalid (with reason), 2 usage."""
@@ -285,17 +289,9 @@ def verify_consistency_cmd(
         str | None,
         typer.Option("--new-root", help="Instead of --new: root of size N (hex/base64)."),
     ] = None,
-    key: Annotated[
-        str | None, typer.Option("--key", help="Log verifier key (vkey string or file).")
-    ] = None,
-    witness: Annotated[
-        list[str] | None,
-        typer.Option("--witness", help="Witness cosigner vkey (type 0x04); repeatable."),
-    ] = None,
-    quorum: Annotated[
-        int | None,
-        typer.Option("--quorum", min=0, help="Cosignatures required (default: all witnesses)."),
-    ] = None,
+    key: VerifierKey = None,
+    witness: Witnesses = None,
+    quorum: Quorum = None,
     log_dir: LogDir = None,
 ) -> None:
     """Verify offline that tree M is a prefix of tree N (RFC 9162 §2.1.4.2): exit 0 consistent,
