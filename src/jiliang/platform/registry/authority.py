@@ -33,6 +33,7 @@ from django.db.models import Q
 from jiliang.platform.accounts.roles import Role, role_of
 
 from . import models as m
+from .resources import BY_MODEL
 
 Action = Literal["create", "update", "delete"]
 
@@ -450,17 +451,32 @@ def _who_performs(obj: m.CalibrationEvent) -> dict[str, str]:
 # --------------------------------------------------------------------------- the table
 
 
-def _all(names: Iterable[str], rels: frozenset[Rel]) -> dict[str, frozenset[Rel]]:
-    return dict.fromkeys(names, rels)
+def _rights(
+    model: type[models.Model],
+    default: frozenset[Rel],
+    **groups: tuple[Iterable[str], frozenset[Rel]],
+) -> dict[str, frozenset[Rel]]:
+    """Who may set each writable field of ``model``: ``default`` for every field its
+    :class:`~.resources.Resource` writes, except the named groups ``(fields, relations)``.
 
+    The field list is the resource's, so a field added there gets the model's default right
+    rather than none; a group naming a field the resource does not write is an error.
+    """
+    fields = BY_MODEL[model].fields
+    rights = dict.fromkeys(fields, default)
+    for group, (names, rels) in groups.items():
+        unknown = set(names) - set(fields)
+        if unknown:
+            raise ValueError(f"{model.__name__} rule {group!r}: not writable fields {unknown}")
+        rights.update(dict.fromkeys(names, rels))
+    return rights
 
-_QTY = ("unit", "range_low", "range_high")
 
 RULES: dict[type[models.Model], Rule] = {
     m.Region: Rule(
         create=A,
         delete=A,
-        fields=_all(("code", "name", "name_en", "level", "parent"), A),
+        fields=_rights(m.Region, A),
         owner_path=None,
         region_path="code",
         why="administrative divisions (GB/T 2260) are reference data of the platform operator",
@@ -468,10 +484,7 @@ RULES: dict[type[models.Model], Rule] = {
     m.Organisation: Rule(
         create=RA,
         delete=A,
-        fields={
-            **_all(("code", "name", "kind", "region", "is_active"), RA),
-            **_all(("name_en", "address"), ORA),
-        },
+        fields=_rights(m.Organisation, RA, contact=(("name_en", "address"), ORA)),
         owner_path="id",
         region_path="region__code",
         why="identity, kind and region are registered by the regulator of the region; the "
@@ -480,21 +493,7 @@ RULES: dict[type[models.Model], Rule] = {
     m.Scope: Rule(
         create=RA,
         delete=RA,
-        fields=_all(
-            (
-                "organisation",
-                "kind",
-                "quantity",
-                "instrument_category",
-                *_QTY,
-                "uncertainty",
-                "k",
-                "reference",
-                "valid_from",
-                "valid_to",
-            ),
-            RA,
-        ),
+        fields=_rights(m.Scope, RA),
         owner_path="organisation_id",
         region_path="organisation__region__code",
         why="authorisations (计量授权) are granted by the regulator; accreditation scopes are "
@@ -503,7 +502,7 @@ RULES: dict[type[models.Model], Rule] = {
     m.Person: Rule(
         create=OA,
         delete=OA,
-        fields={**_all(("name", "organisation", "title", "email"), OA)},
+        fields=_rights(m.Person, OA),
         owner_path="organisation_id",
         region_path="organisation__region__code",
         why="an organisation registers its own staff",
@@ -511,7 +510,7 @@ RULES: dict[type[models.Model], Rule] = {
     m.Qualification: Rule(
         create=RA,
         delete=RA,
-        fields=_all(("person", "kind", "number", "specialty", "valid_from", "valid_to"), RA),
+        fields=_rights(m.Qualification, RA),
         owner_path="person__organisation_id",
         region_path="person__organisation__region__code",
         why="qualifications (注册计量师, 检定员) are registered by the registering authority",
@@ -519,12 +518,12 @@ RULES: dict[type[models.Model], Rule] = {
     m.MeasurementStandard: Rule(
         create=OA,
         delete=OA,
-        fields={
-            **_all(("code", "name", "level", "quantity", *_QTY, "uncertainty", "k"), OA),
-            "owner": OA,
-            "status": ORA,
-            **_all(("certificate_no", "certificate_valid_from", "certificate_valid_to"), RA),
-        },
+        fields=_rights(
+            m.MeasurementStandard,
+            OA,
+            status=(("status",), ORA),
+            assessment=(("certificate_no", "certificate_valid_from", "certificate_valid_to"), RA),
+        ),
         owner_path="owner_id",
         region_path="owner__region__code",
         checks=(_standard_level,),
@@ -534,27 +533,7 @@ RULES: dict[type[models.Model], Rule] = {
     m.Instrument: Rule(
         create=OA,
         delete=OA,
-        fields={
-            **_all(
-                (
-                    "lifetime_id",
-                    "category",
-                    "name",
-                    "model_name",
-                    "serial",
-                    "manufacturer",
-                    "quantity",
-                    *_QTY,
-                    "accuracy_class",
-                    "mpe",
-                    "location",
-                    "installed_on",
-                ),
-                OA,
-            ),
-            "owner": OA,
-            **_all(("region", "status", "use"), ORA),
-        },
+        fields=_rights(m.Instrument, OA, supervised=(("region", "status", "use"), ORA)),
         owner_path="owner_id",
         region_path="region__code",
         why="the owner describes its instrument; `compulsory` is derived from the catalogue and "
@@ -563,22 +542,7 @@ RULES: dict[type[models.Model], Rule] = {
     m.ReferenceMaterial: Rule(
         create=RA,
         delete=A,
-        fields={
-            **_all(
-                (
-                    "gbw_number",
-                    "quantity",
-                    "certified_value",
-                    "uncertainty",
-                    "k",
-                    "unit",
-                    "producer",
-                    "expiry",
-                ),
-                RA,
-            ),
-            "name": ORA,
-        },
+        fields=_rights(m.ReferenceMaterial, RA, name=(("name",), ORA)),
         owner_path="producer_id",
         region_path="producer__region__code",
         why="a CRM's number and certified value are the approval's (定级鉴定) facts, recorded by "
@@ -587,23 +551,7 @@ RULES: dict[type[models.Model], Rule] = {
     m.CMC: Rule(
         create=NA,
         delete=NA,
-        fields={
-            **_all(
-                (
-                    "provider",
-                    "metrology_area",
-                    "quantity",
-                    "service",
-                    *_QTY,
-                    "uncertainty",
-                    "uncertainty_equation",
-                    "k",
-                    "confidence_level",
-                ),
-                NA,
-            ),
-            "kcdb_id": A,
-        },
+        fields=_rights(m.CMC, NA, kcdb=(("kcdb_id",), A)),
         owner_path="provider_id",
         region_path="provider__region__code",
         checks=(_cmc_provider,),
@@ -612,34 +560,7 @@ RULES: dict[type[models.Model], Rule] = {
     m.CalibrationEvent: Rule(
         create=OA,
         delete=A,
-        fields={
-            **_all(
-                (
-                    "certificate_no",
-                    "kind",
-                    "instrument",
-                    "standard",
-                    "reference_material",
-                    "standards_used",
-                    "reference_materials_used",
-                    "performed_by",
-                    "performed_by_person",
-                    "performed_on",
-                    "issued_on",
-                    "due_on",
-                    "result_value",
-                    "result_uncertainty",
-                    "k",
-                    "unit",
-                    "nominal_value",
-                    "decision_rule",
-                    "guard_band",
-                    "conformity",
-                ),
-                OA,
-            ),
-            "withdrawn": ORA,
-        },
+        fields=_rights(m.CalibrationEvent, OA, withdrawal=(("withdrawn",), ORA)),
         owner_path="performed_by_id",
         region_path="instrument__region__code",
         checks=(_person_works_there, _who_performs),
