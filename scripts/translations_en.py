@@ -232,6 +232,33 @@ EN = {
     "筛选": "Filter",
     "上一页": "Previous",
     "下一页": "Next",
+    # lists (platform/lists.py, templates/lists/_pager.html): pager, export, count definitions
+    "分页": "Pages",
+    "第一页": "First",
+    "最后一页": "Last",
+    "第 %(n)s / %(total)s 页": "Page %(n)s of %(total)s",
+    "导出全部筛选结果": "Export all filtered rows",
+    "口径": "Definition",
+    "format：须为 %(formats)s 之一": "format: must be one of %(formats)s",
+    "返回首页": "Back to the home page",
+    "请求无效": "Bad request",
+    "服务器无法处理此请求。请检查地址或表单后重试。": "The server cannot process this request. Check the address or the form and try again.",
+    "无权访问": "Access denied",
+    "安全校验未通过": "Security check failed",
+    "为保护您的账户，本次提交未被接受。": "To protect your account, this submission was not accepted.",
+    "您的角色无权执行此操作或打开此页面。": "Your role may not do this or open this page.",
+    "页面不存在": "Page not found",
+    "您要找的页面或记录不存在，或不在您可查看的范围内。": "The page or record you are looking for does not exist, or is outside what you may see.",
+    "服务器错误": "Server error",
+    "处理请求时出错，已记录。请稍后重试。": "Something went wrong while processing the request; it has been logged. Please try again later.",
+    "表单已过期或浏览器未发送安全令牌（Cookie）。请返回、刷新页面后重试。": "The form has expired or the browser did not send its security token (cookie). Go back, reload the page and try again.",
+    "公众查询与核验": "Public search and verification",
+    "核验证书": "Verify certificate",
+    "查询机构": "Find an organisation",
+    "扫描器具上的二维码可查看其检定状态并投诉。": "Scan the QR code on an instrument to see its verification status and to file a complaint.",
+    "本机构的能力范围": "My organisation's scopes",
+    "测量范围": "Measuring range",
+    "已过期": "expired",
 }
 PLURALS = {"共 %(counter)s 条": ("%(counter)s record", "%(counter)s records")}
 
@@ -249,20 +276,29 @@ def _app_tables() -> None:
         PLURALS.update(getattr(module, "PLURALS", {}))
 
 
+def _po(text: str) -> str:
+    """A table value as a PO string: double quotes escaped (backslashes are kept as written:
+    the tables hold them PO-escaped already, e.g. ``\\\\metre``)."""
+    return re.sub(r'(?<!\\)"', r'\\"', text)
+
+
 def fill(po_path: Path) -> list[str]:
     text = po_path.read_text(encoding="utf-8")
     missing: list[str] = []
 
     def single(match: re.Match) -> str:
-        msgid = match.group(1)
+        msgid, msgstr = match.group(1), match.group(2)
         if msgid == "":
             return match.group(0)
         if msgid not in EN:
-            missing.append(msgid)
+            if not msgstr:
+                missing.append(msgid)
             return match.group(0)
-        return f'msgid "{msgid}"\nmsgstr "{EN[msgid]}"'
+        # the table wins over what the catalogue holds: a msgstr once guessed by msgmerge
+        # ("不确定度预算" → "Uncertainty equation") must not outlive a fixed table entry
+        return f'msgid "{msgid}"\nmsgstr "{_po(EN[msgid])}"'
 
-    text = re.sub(r'msgid "(.*)"\nmsgstr ""', single, text)
+    text = re.sub(r'msgid "(.*)"\nmsgstr "(.*)"', single, text)
 
     def fuzzy(match: re.Match) -> str:
         # msgmerge's guess from a similar msgid: compilemessages skips it, so the English UI
@@ -276,7 +312,7 @@ def fill(po_path: Path) -> list[str]:
             one, many = PLURALS[msgid]
             forms = f'msgid_plural "{plural}"\nmsgstr[0] "{one}"\nmsgstr[1] "{many}"'
             return f'{keep}msgid "{msgid}"\n{forms}'
-        return f'{keep}msgid "{msgid}"\nmsgstr "{EN[msgid]}"'
+        return f'{keep}msgid "{msgid}"\nmsgstr "{_po(EN[msgid])}"'
 
     text = re.sub(
         r'#, fuzzy((?:, [\w-]+)*)\n(?:#\| .*\n)*msgid "(.+)"\n'

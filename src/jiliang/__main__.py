@@ -1,4 +1,4 @@
-"""``python -m jiliang`` — the jiliang command (serves the platform when given no command)."""
+"""``python -m jiliang`` — the jiliang command (help when given no command; ``serve`` serves)."""
 
 from jiliang.cli import main
 

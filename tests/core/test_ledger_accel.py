@@ -19,6 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from tests.reference.test_rfc9162_vectors import LEAVES, ROOTS
 
 from jiliang.core.ledger import Log, MemoryTree, consistency_proof, inclusion_proof, tree
 from jiliang.core.ledger import store as store_module
@@ -27,31 +28,8 @@ from jiliang.core.ledger.proofs import consistency_ranges, inclusion_ranges
 C = tree.accelerator()
 
 # transparency-dev/merkle testonly/constants.go (commit 417fb0c3): LeafInputs() — the RFC 6962
-# test leaves — and RootHashes(), MTH(D[:n]) for n = 0..8 (also in tests/reference/).
-CT_LEAVES = [
-    bytes.fromhex(h)
-    for h in (
-        "",
-        "00",
-        "10",
-        "2021",
-        "3031",
-        "40414243",
-        "5051525354555657",
-        "606162636465666768696a6b6c6d6e6f",
-    )
-]
-CT_ROOTS = [
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-]
+# test leaves — and RootHashes(), MTH(D[:n]) for n = 0..8, kept once in tests/reference/.
+CT_LEAVES, CT_ROOTS = LEAVES, ROOTS
 
 IMPLEMENTATIONS = ["python", *(C.available() if C is not None else ())]
 

@@ -18,6 +18,20 @@ from jiliang.core.legal.risk import failures_since, overdue_days
 from jiliang.core.legal.rules import RuleBook
 
 AS_OF = dt.date(2026, 11, 1)
+#: a bureau's risk table (also read by the platform's tests): a one-year failure look-back and
+#: 90 overdue days for a never-verified instrument, in force from 2026-01-01
+RISK_OVERRIDE = """
+    kind: risk
+    key: factor
+    override: true
+    applies_to: "jiliang default 2026"
+    edition: "bureau risk 2026"
+    source: test fixture
+    effective_from: 2026-01-01
+    entries:
+      - {factor: failures, window_days: 365}
+      - {factor: overdue_days, never_verified_days: 90}
+"""
 
 
 def _book(tmp_path, text: str) -> RuleBook:
@@ -82,21 +96,7 @@ def test_failure_look_back_and_never_verified_days_follow_the_risk_table(tmp_pat
     assert overdue_days(AS_OF, None, overdue=True) == 365
     assert overdue_days(AS_OF, AS_OF - dt.timedelta(days=40), overdue=True) == 40
     assert overdue_days(AS_OF, None, overdue=False) == 0
-    book = _book(
-        tmp_path,
-        """
-        kind: risk
-        key: factor
-        override: true
-        applies_to: "jiliang default 2026"
-        edition: "bureau risk 2026"
-        source: test fixture
-        effective_from: 2026-01-01
-        entries:
-          - {factor: failures, window_days: 365}
-          - {factor: overdue_days, never_verified_days: 90}
-        """,
-    )
+    book = _book(tmp_path, RISK_OVERRIDE)
     assert failures_since(AS_OF, book) == AS_OF - dt.timedelta(days=365)
     assert overdue_days(AS_OF, None, overdue=True, book=book) == 90
     # before the override is in force the national edition applies

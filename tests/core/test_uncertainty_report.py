@@ -162,25 +162,18 @@ def test_rounding_rules_gum_7_2_6():
     assert format_uncertainty(250.4) == "250"
 
 
-def _column_text(output: str, column: int) -> str:
-    """Concatenated cell text of one table column (folded cells rejoined)."""
-    parts = []
-    for line in output.splitlines():
-        cells = line.split("│")
-        if len(cells) > column + 1:
-            parts.append(cells[column + 1].strip())
-    return "".join(parts)
-
-
-def test_budget_table_on_a_narrow_terminal_folds_instead_of_truncating():
+def test_budget_table_on_a_narrow_terminal_is_one_block_per_input_not_truncated():
     res = evaluate_budget(load_budget(EXAMPLES / "ea402_s2_weight_10kg.yaml"))
     buf = io.StringIO()
     console = Console(file=buf, width=44, force_terminal=True, color_system=None)
     _print_table(res, console)
     text = buf.getvalue()
     assert "…" not in text
-    assert "10000.005" in _column_text(text, 2)  # the estimate column, folded but complete
-    assert "rectangular" in _column_text(text, 4)
+    lines = [line.split() for line in text.split("LPU:")[0].splitlines()]
+    # issue 18: no number folded across lines — each value whole on its own line
+    assert ["input:", "m_S"] in lines and ["estimate", "10000.005"] in lines
+    assert ["distribution", "rectangular"] in lines
+    assert max(len(line) for line in text.split("LPU:")[0].splitlines()) <= 44
     assert "m_X = 10000.025 g" in text
 
 

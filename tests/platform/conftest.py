@@ -16,6 +16,8 @@ from jiliang.core.identifiers import credit_code_check, make_lifetime_id
 from jiliang.platform.accounts.models import ApiToken
 from jiliang.platform.accounts.services import create_user
 from jiliang.platform.registry import models as m
+from jiliang.platform.supervision.models import Filing
+from jiliang.platform.supervision.services import sync_filing
 
 PASSWORD = "a-long-test-password-1"
 
@@ -35,6 +37,123 @@ def _pki_auto_enrol(settings):
 def credit(region: str, n: int) -> str:
     body = f"91{region}{n:09d}"
     return body + credit_code_check(body)
+
+
+def scale_fields(owner, region, serial: int, name: str, year: int = 2024, **extra) -> dict:
+    """Fields of a 0–30 kg electronic price scale (MPE 0.01 kg) of ``owner`` in ``region``, its
+    lifetime ID ``<region>-EPS-<year>-<serial>``; ``extra`` adds or overrides fields."""
+    return {
+        "lifetime_id": make_lifetime_id(region.code, "EPS", year, serial),
+        "category": "electronic_price_scale",
+        "name": name,
+        "quantity": "mass",
+        "unit": r"\kilogram",
+        "range_low": 0,
+        "range_high": 30,
+        "mpe": 0.01,
+        "owner": owner,
+        "region": region,
+        **extra,
+    }
+
+
+def mass_standard_fields(code: str, name: str, level: str, uncertainty: float, owner) -> dict:
+    """Fields of a 0–50 kg mass standard ``code`` of ``owner``; ``uncertainty`` in kg."""
+    return {
+        "code": code,
+        "name": name,
+        "level": level,
+        "quantity": "mass",
+        "unit": r"\kilogram",
+        "range_low": 0,
+        "range_high": 50,
+        "uncertainty": uncertainty,
+        "owner": owner,
+    }
+
+
+#: the world's two passed verifications, by scale: the lab, performed on, issued on, due on
+VERIFICATIONS = {
+    "hz": ("lab_hz", dt.date(2026, 1, 10), dt.date(2026, 1, 11), dt.date(2027, 1, 9)),
+    "nb": ("lab_nb", dt.date(2026, 2, 10), dt.date(2026, 2, 10), dt.date(2027, 2, 9)),
+}
+
+
+def passed_verification_fields(
+    number: str, instrument, lab, performed_on: dt.date, issued_on: dt.date, due_on: dt.date
+) -> dict:
+    """Fields of a passed verification (certificate ``number``) of a scale by ``lab``:
+    10.0 kg measured, expanded uncertainty U = 0.002 kg."""
+    return {
+        "certificate_no": number,
+        "kind": "verification",
+        "instrument": instrument,
+        "performed_by": lab,
+        "performed_on": performed_on,
+        "issued_on": issued_on,
+        "due_on": due_on,
+        "unit": r"\kilogram",
+        "result_value": 10.0,
+        "result_uncertainty": 0.002,
+        "conformity": "pass",
+    }
+
+
+def hz_verification(world, number: str, on: dt.date, conformity: str, **extra):
+    """A verification (certificate ``number``) of the Hangzhou scale by lab_hz, performed and
+    issued on ``on``, unit kg; ``extra``: further fields (``due_on``, the verifier, …)."""
+    return m.CalibrationEvent.objects.create(
+        certificate_no=number,
+        kind="verification",
+        instrument=world.instruments["hz"],
+        performed_by=world.orgs["lab_hz"],
+        performed_on=on,
+        issued_on=on,
+        unit=r"\kilogram",
+        conformity=conformity,
+        **extra,
+    )
+
+
+def file_scales(world) -> dict:
+    """File the world's two scales (hz, nb) under compulsory management; the filings by key."""
+    filings = {}
+    for key in ("hz", "nb"):
+        inst = world.instruments[key]
+        filings[key] = sync_filing(Filing(instrument=inst, item_code=inst.category, use=inst.use))
+    return filings
+
+
+def instrument_body(world, **override) -> dict:
+    """The JSON body of a new instrument for ``POST /api/registry/instruments``: a 0–15 kg scale
+    (MPE 0.005 kg) of ent_hz in Xihu; ``override`` replaces or adds fields."""
+    body = {
+        "lifetime_id": make_lifetime_id("330106", "EPS", 2026, 42),
+        "category": "electronic_price_scale",
+        "name": "scale",
+        "quantity": "mass",
+        "unit": r"\kilogram",
+        "range_low": 0,
+        "range_high": 15,
+        "mpe": 0.005,
+        "owner": world.orgs["ent_hz"].code,
+        "region": "330106",
+    }
+    body.update(override)
+    return body
+
+
+def hz_failed_verification(world):
+    """JD-HZ-FAIL: the Hangzhou scale's latest verification (2026-06-01, by lab_hz's verifier)
+    failed, though it names a due date a year on (which an overdue check must not trust)."""
+    return hz_verification(
+        world,
+        "JD-HZ-FAIL",
+        dt.date(2026, 6, 1),
+        "fail",
+        due_on=dt.date(2027, 5, 31),
+        performed_by_person=world.people["lab_hz"],
+    )
 
 
 @dataclass
@@ -83,73 +202,23 @@ def world(db) -> World:
             code=credit(region, i + 1), name=key, kind=kind, region=regions[region]
         )
     standards = {
-        "primary": m.MeasurementStandard.objects.create(
-            code="STD-P",
-            name="mass primary",
-            level="primary",
-            quantity="mass",
-            unit=r"\kilogram",
-            range_low=0,
-            range_high=50,
-            uncertainty=1e-6,
-            owner=orgs["nmi"],
-        ),
-        "lab_hz": m.MeasurementStandard.objects.create(
-            code="STD-HZ",
-            name="mass working",
-            level="public",
-            quantity="mass",
-            unit=r"\kilogram",
-            range_low=0,
-            range_high=50,
-            uncertainty=1e-3,
-            owner=orgs["lab_hz"],
-        ),
+        key: m.MeasurementStandard.objects.create(**mass_standard_fields(*fields))
+        for key, fields in [
+            ("primary", ("STD-P", "mass primary", "primary", 1e-6, orgs["nmi"])),
+            ("lab_hz", ("STD-HZ", "mass working", "public", 1e-3, orgs["lab_hz"])),
+        ]
     }
     instruments = {}
     for key, owner, region in [("hz", "ent_hz", "330106"), ("nb", "ent_nb", "330203")]:
+        fields = scale_fields(orgs[owner], regions[region], 1, f"scale {key}")
         instruments[key] = m.Instrument.objects.create(
-            lifetime_id=make_lifetime_id(region, "EPS", 2024, 1),
-            category="electronic_price_scale",
-            name=f"scale {key}",
-            quantity="mass",
-            unit=r"\kilogram",
-            range_low=0,
-            range_high=30,
-            mpe=0.01,
-            owner=orgs[owner],
-            region=regions[region],
-            compulsory=True,
-            use="trade_settlement",
+            **fields, compulsory=True, use="trade_settlement"
         )
-    events = {
-        "hz": m.CalibrationEvent.objects.create(
-            certificate_no="JD-HZ-1",
-            kind="verification",
-            instrument=instruments["hz"],
-            performed_by=orgs["lab_hz"],
-            performed_on=dt.date(2026, 1, 10),
-            issued_on=dt.date(2026, 1, 11),
-            due_on=dt.date(2027, 1, 9),
-            unit=r"\kilogram",
-            result_value=10.0,
-            result_uncertainty=0.002,
-            conformity="pass",
-        ),
-        "nb": m.CalibrationEvent.objects.create(
-            certificate_no="JD-NB-1",
-            kind="verification",
-            instrument=instruments["nb"],
-            performed_by=orgs["lab_nb"],
-            performed_on=dt.date(2026, 2, 10),
-            issued_on=dt.date(2026, 2, 10),
-            due_on=dt.date(2027, 2, 9),
-            unit=r"\kilogram",
-            result_value=10.0,
-            result_uncertainty=0.002,
-            conformity="pass",
-        ),
-    }
+    events = {}
+    for key, (lab, *dates) in VERIFICATIONS.items():  # JD-HZ-1, JD-NB-1
+        number, instrument = f"JD-{key.upper()}-1", instruments[key]
+        fields = passed_verification_fields(number, instrument, orgs[lab], *dates)
+        events[key] = m.CalibrationEvent.objects.create(**fields)
     events["hz"].standards_used.add(standards["lab_hz"])
     users = {
         "admin": create_user("admin", PASSWORD, "admin"),
@@ -195,6 +264,14 @@ def world(db) -> World:
             event.save()
     tokens = {role: ApiToken.issue(user, "test")[1] for role, user in users.items()}
     return World(regions, orgs, standards, instruments, events, users, tokens, people)
+
+
+@pytest.fixture
+def reviewer(world):
+    """A second lab_hz member, ``lab2`` (with an API token): the second person who issues."""
+    user = create_user("lab2", PASSWORD, "lab_staff", organisation=world.orgs["lab_hz"].code)
+    world.tokens["lab2"] = ApiToken.issue(user, "test")[1]
+    return user
 
 
 @pytest.fixture

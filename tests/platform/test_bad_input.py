@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
-from pathlib import Path
 
 import pytest
 
-from jiliang.core.identifiers import make_lifetime_id
 from jiliang.platform.calibration.models import UncertaintyBudget
 from jiliang.platform.registry import models as m
 from jiliang.platform.registry.resources import RESOURCES
 from jiliang.platform.supervision import imports
 from jiliang.platform.supervision.models import CreditEvent, Filing
 
-SHARED = Path(os.environ.get("JILIANG_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
+from .certs_helpers import isolate, issued
+from .conftest import instrument_body as _instrument
 
 
 def fields(response) -> set[str]:
@@ -281,23 +279,6 @@ def test_xlsx_that_is_not_a_zip_is_a_422_naming_the_file(client, world):
 # ---------------------------------------------------------------- non-finite numbers, 409s
 
 
-def _instrument(world, **override) -> dict:
-    body = {
-        "lifetime_id": make_lifetime_id("330106", "EPS", 2026, 42),
-        "category": "electronic_price_scale",
-        "name": "scale",
-        "quantity": "mass",
-        "unit": r"\kilogram",
-        "range_low": 0,
-        "range_high": 15,
-        "mpe": 0.005,
-        "owner": world.orgs["ent_hz"].code,
-        "region": "330106",
-    }
-    body.update(override)
-    return body
-
-
 @pytest.mark.parametrize("literal", ["Infinity", "-Infinity", "NaN"])
 def test_infinity_and_nan_in_numeric_fields_are_a_422_naming_the_field(client, world, literal):
     before = m.Instrument.objects.count()
@@ -355,33 +336,11 @@ def test_integrity_error_of_unknown_cause_is_a_generic_409_without_sql(world, mo
 
 
 @pytest.fixture
-def certificate(client, world, settings, tmp_path, monkeypatch):
-    from jiliang.platform.accounts.models import ApiToken
-    from jiliang.platform.accounts.services import create_user
-
-    from .conftest import PASSWORD
-
-    xsd = SHARED / "dcc" / "xsd"
-    if not xsd.is_dir():
-        pytest.skip(f"DCC schemas not found at {xsd}")
-    settings.JILIANG_LEDGER_DIR = tmp_path / "ledger"
-    settings.JILIANG_PKI_DIR = tmp_path / "pki"
-    monkeypatch.setenv("JILIANG_DCC_SCHEMA_DIR", str(xsd))
-    reviewer = create_user("lab2", PASSWORD, "lab_staff", organisation=world.orgs["lab_hz"].code)
-    world.tokens["lab2"] = ApiToken.issue(reviewer, "test")[1]
-
-    def call(role, path, body=None):
-        data = json.dumps(body) if body is not None else "{}"
-        return post_json(client, world, f"/api/certificates{path}", data, role)
-
-    draft = call("lab", "/drafts", {"event": "JD-HZ-1"})
-    assert draft.status_code == 201, draft.content
-    pk = draft.json()["id"]
-    assert call("lab", f"/{pk}/submit").status_code == 200
-    assert call("lab2", f"/{pk}/issue").status_code == 200
-    from jiliang.platform.certificates.models import Certificate
-
-    return Certificate.objects.get(pk=pk)
+def certificate(client, world, settings, tmp_path, monkeypatch, request):
+    """JD-HZ-1 issued, with the ledger and PKI in ``tmp_path`` (set before the reviewer exists)."""
+    isolate(settings, tmp_path, monkeypatch, schemas_required=True)
+    request.getfixturevalue("reviewer")
+    return issued(client, world)
 
 
 def test_pdf_download_without_a_cjk_font_is_a_503_page_not_a_500(

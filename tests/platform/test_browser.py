@@ -74,3 +74,110 @@ def test_login_list_open_and_switch_language(
     assert lifetime_id in page.inner_text("h1")
     assert page.locator("html").get_attribute("lang") == "en"
     page.screenshot(path=str(tmp_path / "instrument-en.png"))
+
+
+def _log_in(page, base: str, username: str) -> None:
+    from .conftest import PASSWORD
+
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _menu_links(page, selector: str) -> list[str]:
+    return page.eval_on_selector_all(selector, "els => els.map(e => e.getAttribute('href'))")
+
+
+@pytest.mark.parametrize("role", ["anon", "admin", "regulator", "inspector", "lab", "enterprise"])
+def test_every_menu_link_opens_in_the_browser(
+    live_server, audit_triggers_lifted, page, world, role
+):
+    """Log in as each role, open every link of its menu and of the supervision sub-menu: each
+    page loads (HTTP 200) with the role's own menu, none is a 403/404 error page."""
+    base = live_server.url
+    if role == "anon":
+        page.goto(f"{base}/")
+    else:
+        _log_in(page, base, role)
+        assert role in page.inner_text("header .who")
+    main = _menu_links(page, "#main-menu a")
+    assert main
+    links = list(main)
+    if "/s/" in links:
+        page.goto(f"{base}/s/")
+        links += _menu_links(page, "#supervision-menu a")
+    seen = set()
+    for href in links:
+        if href in seen:
+            continue
+        seen.add(href)
+        response = page.goto(f"{base}{href}")
+        assert response is not None and response.status == 200, (role, href, response.status)
+        assert page.locator("#error-page").count() == 0, (role, href)
+        if not href.startswith("/api/"):  # the API docs are Swagger's page, not the site's
+            assert _menu_links(page, "#main-menu a") == main, (role, href)  # the same own menu
+
+
+def test_error_page_is_styled_in_the_browser(live_server, audit_triggers_lifted, page, world):
+    _log_in(page, live_server.url, "enterprise")
+    nb = world.instruments["nb"]  # another enterprise's: out of scope is "not found"
+    response = page.goto(f"{live_server.url}/r/instruments/{nb.pk}/")
+    assert response.status == 404
+    assert page.locator("#error-page h1").inner_text() == "页面不存在"
+    # the site stylesheet applies: the error code is large and centred, the menu is there
+    size = page.eval_on_selector(".error-code", "e => getComputedStyle(e).fontSize")
+    assert float(size.removesuffix("px")) >= 40
+    assert page.locator("#main-menu a").count() > 0
+    page.click("#error-home")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_unchanged_save_keeps_the_date_in_the_browser(
+    live_server, audit_triggers_lifted, page, world, lang
+):
+    """Issue 18 item 1 in a real browser: the date input shows the stored date (ISO inside
+    ``<input type=date>`` whatever the UI language), and saving the form unchanged keeps it."""
+    import datetime as dt
+
+    from jiliang.platform.registry import models as m
+
+    inst = world.instruments["hz"]
+    m.Instrument.objects.filter(pk=inst.pk).update(installed_on=dt.date(2018, 11, 9))
+    _log_in(page, live_server.url, "enterprise")
+    if lang == "en":
+        page.select_option("#language-select", "en")
+        page.wait_for_load_state("load")
+    page.goto(f"{live_server.url}/r/instruments/{inst.pk}/edit/")
+    field = page.locator("input[name=installed_on]")
+    assert field.get_attribute("type") == "date"
+    assert field.input_value() == "2018-11-09"  # the browser accepted the value it was given
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state("load")
+    assert page.locator("#error-page").count() == 0
+    inst.refresh_from_db()
+    assert inst.installed_on == dt.date(2018, 11, 9)
+
+
+def test_api_docs_render_with_no_network(live_server, audit_triggers_lifted, page, world):
+    """Issue 18 item 4: Swagger UI renders the API's operations with every request to another
+    host refused, so it works offline (its assets are served by the platform itself)."""
+    from urllib.parse import urlsplit
+
+    local = urlsplit(live_server.url).netloc
+    refused: list[str] = []
+
+    def only_local(route):
+        if urlsplit(route.request.url).netloc == local:
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(f"{live_server.url}/api/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+    assert page.locator(".swagger-ui .opblock").count() > 10
+    assert refused == []

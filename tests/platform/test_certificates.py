@@ -3,55 +3,26 @@ public verification by number, QR link and upload. DCC schema files come from ..
 
 from __future__ import annotations
 
-import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from jiliang.core.dcc.render import attached_xml
 from jiliang.core.dcc.sign import verify_dcc
-from jiliang.platform.accounts.models import ApiToken
-from jiliang.platform.accounts.services import create_user
 from jiliang.platform.certificates import services
 from jiliang.platform.certificates.models import Certificate
 
-from .conftest import PASSWORD
-
-SHARED = Path(os.environ.get("JILIANG_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
-XSD = SHARED / "dcc" / "xsd"
+from .certs_helpers import call, isolate, try_issue
 
 
 @pytest.fixture(autouse=True)
 def isolated(settings, tmp_path, monkeypatch):
-    settings.JILIANG_LEDGER_DIR = tmp_path / "ledger"
-    settings.JILIANG_PKI_DIR = tmp_path / "pki"
-    if not XSD.is_dir():
-        pytest.skip(f"DCC schemas not found at {XSD} (shared/ beside the repository)")
-    monkeypatch.setenv("JILIANG_DCC_SCHEMA_DIR", str(XSD))
-
-
-@pytest.fixture
-def reviewer(world):
-    user = create_user("lab2", PASSWORD, "lab_staff", organisation=world.orgs["lab_hz"].code)
-    world.tokens["lab2"] = ApiToken.issue(user, "test")[1]
-    return user
-
-
-def call(client, world, role, method, path, body=None):
-    kwargs = world.auth(role)
-    if body is not None:
-        kwargs.update(data=json.dumps(body), content_type="application/json")
-    return getattr(client, method)(f"/api/certificates{path}", **kwargs)
+    isolate(settings, tmp_path, monkeypatch, schemas_required=True)
 
 
 def issued(client, world) -> dict:
-    draft = call(client, world, "lab", "post", "/drafts", {"event": "JD-HZ-1"})
-    assert draft.status_code == 201, draft.content
-    pk = draft.json()["id"]
-    assert call(client, world, "lab", "post", f"/{pk}/submit").status_code == 200
-    response = call(client, world, "lab2", "post", f"/{pk}/issue")
+    """JD-HZ-1 drafted, reviewed and issued; the issue response's body."""
+    _pk, response = try_issue(client, world)
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -76,8 +47,16 @@ def test_review_needs_a_second_person(client, world, reviewer):
     call(client, world, "lab", "post", f"/{pk}/submit")
     response = call(client, world, "lab", "post", f"/{pk}/issue")
     assert response.status_code == 409
-    assert "second person" in response.json()["detail"]
+    assert response.json()["detail"] == "核验人必须是编制人以外的另一人"
     assert Certificate.objects.get(pk=pk).status == "in_review"
+    # the same refusal in English for an English-speaking client (issue 18 item 3)
+    english = client.post(
+        f"/api/certificates/{pk}/issue", HTTP_ACCEPT_LANGUAGE="en", **world.auth("lab")
+    )
+    assert english.status_code == 409
+    assert english.json()["detail"] == (
+        "the reviewer must be a second person, not the one who prepared it"
+    )
 
 
 def test_issue_signs_logs_and_verifies_publicly(client, world, reviewer):
@@ -109,7 +88,11 @@ def test_tampered_upload_fails(client, world, reviewer):
     result = client.post("/api/certificates/verify", {"file": _file(tampered.encode(), "t.xml")})
     body = result.json()
     assert body["signature"]["valid"] is False
-    assert "no certificate with this content was issued here" in body["problems"]
+    # the certificate exists: the copy is reported as differing from it, not as unknown
+    assert any(
+        p.startswith(f"编号为 {cert.number} 的证书确实存在，但此副本与签发的版本不一致")
+        for p in body["problems"]
+    ), body["problems"]
 
 
 def test_amend_and_withdraw(client, world, reviewer):
@@ -124,7 +107,7 @@ def test_amend_and_withdraw(client, world, reviewer):
     assert old["status"] == "superseded" and old["current"] is False
     assert old["replaced_by"] == "JD-HZ-1-A1"
     bad = call(client, world, "lab", "post", f"/{new['id']}/withdraw", {"reason": " "})
-    assert bad.status_code == 409
+    assert bad.status_code == 409 and bad.json()["detail"] == "reason：请填写撤回原因"
     done = call(client, world, "lab", "post", f"/{new['id']}/withdraw", {"reason": "wrong item"})
     assert done.status_code == 200 and done.json()["status"] == "withdrawn"
     assert Certificate.objects.get(pk=new["id"]).withdrawal_ledger_index is not None

@@ -6,6 +6,8 @@ import pytest
 
 from jiliang.platform.registry.resources import RESOURCES
 
+from .conftest import hz_verification
+
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.slug)
 def test_list_and_detail_pages_render(client, world, resource):
@@ -33,7 +35,6 @@ def test_overdue_card_counts_instruments_not_events(client, world):
     """
     import datetime as dt
 
-    from jiliang.platform.registry import models as m
     from jiliang.platform.supervision.models import Filing
     from jiliang.platform.supervision.services import sync_filing
 
@@ -41,17 +42,7 @@ def test_overdue_card_counts_instruments_not_events(client, world):
     sync_filing(Filing(instrument=inst, item_code=inst.category, use=inst.use))
     client.force_login(world.users["admin"])
     assert client.get("/").context["overdue"] == 0
-    old = m.CalibrationEvent.objects.create(
-        certificate_no="OLD-1",
-        kind="verification",
-        instrument=world.instruments["hz"],
-        performed_by=world.orgs["lab_hz"],
-        performed_on=dt.date(2020, 1, 1),
-        issued_on=dt.date(2020, 1, 1),
-        due_on=dt.date(2021, 1, 1),
-        unit=r"\kilogram",
-        conformity="pass",
-    )
+    old = hz_verification(world, "OLD-1", dt.date(2020, 1, 1), "pass", due_on=dt.date(2021, 1, 1))
     assert client.get("/").context["overdue"] == 0
     world.events["hz"].delete()
     assert client.get("/").context["overdue"] == 1
@@ -61,12 +52,14 @@ def test_overdue_card_counts_instruments_not_events(client, world):
 
 
 def test_language_switch(client, world):
+    # anonymous: the public menu (instruments are not public: no menu entry, no card)
     home_zh = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "计量器具" in home_zh
+    assert 'data-menu="standards">计量标准</a>' in home_zh
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302
     home_en = client.get("/").content.decode()
-    assert "Instruments" in home_en
+    assert 'data-menu="standards">Measurement standards</a>' in home_en
+    assert 'data-menu="instruments"' not in home_en
     assert 'lang="en"' in home_en
 
 

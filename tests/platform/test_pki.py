@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import stat
 from pathlib import Path
 
@@ -20,56 +19,22 @@ from typer.testing import CliRunner
 
 from jiliang.cli import app
 from jiliang.core.dcc.sign import fingerprint, make_test_pki, sign_dcc, verify_dcc
-from jiliang.platform.accounts.models import ApiToken
-from jiliang.platform.accounts.services import create_user
 from jiliang.platform.certificates import pki, services
 from jiliang.platform.certificates.models import Certificate
 
-from .conftest import PASSWORD
-
-SHARED = Path(os.environ.get("JILIANG_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
-XSD = SHARED / "dcc" / "xsd"
+from .certs_helpers import isolate, try_issue
 
 
 @pytest.fixture(autouse=True)
 def production(settings, tmp_path, monkeypatch):
     """Production PKI settings: no auto-enrolment, an empty PKI directory."""
-    settings.JILIANG_LEDGER_DIR = tmp_path / "ledger"
-    settings.JILIANG_PKI_DIR = tmp_path / "pki"
     settings.JILIANG_PKI_AUTO_ENROL = False
-    if not XSD.is_dir():
-        pytest.skip(f"DCC schemas not found at {XSD} (shared/ beside the repository)")
-    monkeypatch.setenv("JILIANG_DCC_SCHEMA_DIR", str(XSD))
-
-
-@pytest.fixture
-def reviewer(world):
-    user = create_user("lab2", PASSWORD, "lab_staff", organisation=world.orgs["lab_hz"].code)
-    world.tokens["lab2"] = ApiToken.issue(user, "test")[1]
-    return user
+    isolate(settings, tmp_path, monkeypatch, schemas_required=True)
 
 
 def jiliang(*args: str):
     result = CliRunner().invoke(app, ["pki", *args])
     return result
-
-
-def call(client, world, role, method, path):
-    return getattr(client, method)(f"/api/certificates{path}", **world.auth(role))
-
-
-def try_issue(client, world):
-    """Draft, submit and (second person) issue JD-HZ-1; returns the issue response."""
-    draft = client.post(
-        "/api/certificates/drafts",
-        data=json.dumps({"event": "JD-HZ-1"}),
-        content_type="application/json",
-        **world.auth("lab"),
-    )
-    assert draft.status_code == 201, draft.content
-    pk = draft.json()["id"]
-    assert call(client, world, "lab", "post", f"/{pk}/submit").status_code == 200
-    return pk, call(client, world, "lab2", "post", f"/{pk}/issue")
 
 
 def enrol_via_csr(code: str, *extra: str) -> None:

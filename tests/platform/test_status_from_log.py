@@ -6,71 +6,30 @@ by re-signing the stored DCC. The status is now derived from the certificate's l
 withdrawal, superseded: RFC 9162 §2.1.3 inclusion in a signed checkpoint) and the signer
 certificate and signature value logged at issue are compared with the stored signature.
 
-Helpers are copied from tests/platform/test_verify_not_fooled.py (not imported); DCC schema
-files come from ../shared/dcc/xsd, and without them the tests that issue are skipped.
+Helpers are shared with the other certificate tests (tests/platform/certs_helpers.py); DCC
+schema files come from ../shared/dcc/xsd, and without them the tests that issue are skipped.
 """
 
 from __future__ import annotations
 
 import base64
-import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiliang.core.dcc import canonical_hash
 from jiliang.core.dcc.sign import sign_dcc
-from jiliang.platform.accounts.models import ApiToken
-from jiliang.platform.accounts.services import create_user
 from jiliang.platform.certificates import services
 from jiliang.platform.certificates.models import Certificate
 from jiliang.platform.ledger import service as ledger
 
-from .conftest import PASSWORD
-
-SHARED = Path(os.environ.get("JILIANG_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
-XSD = SHARED / "dcc" / "xsd"
-needs_xsd = pytest.mark.skipif(
-    not (XSD / "dcc_v3.1.2.xsd").is_file(),
-    reason=f"DCC schemas not found at {XSD} (shared/ beside the repository)",
-)
+from .certs_helpers import call, isolate, issue_pk, issued, needs_xsd
 
 
 @pytest.fixture(autouse=True)
 def isolated(settings, tmp_path, monkeypatch):
-    settings.JILIANG_LEDGER_DIR = tmp_path / "ledger"
-    settings.JILIANG_PKI_DIR = tmp_path / "pki"
-    monkeypatch.setenv("JILIANG_DCC_SCHEMA_DIR", str(XSD))
-
-
-@pytest.fixture
-def reviewer(world):
-    user = create_user("lab2", PASSWORD, "lab_staff", organisation=world.orgs["lab_hz"].code)
-    world.tokens["lab2"] = ApiToken.issue(user, "test")[1]
-    return user
-
-
-def call(client, world, role, method, path, body=None):
-    kwargs = world.auth(role)
-    if body is not None:
-        kwargs.update(data=json.dumps(body), content_type="application/json")
-    return getattr(client, method)(f"/api/certificates{path}", **kwargs)
-
-
-def issue_pk(client, world, pk: int) -> Certificate:
-    assert call(client, world, "lab", "post", f"/{pk}/submit").status_code == 200
-    response = call(client, world, "lab2", "post", f"/{pk}/issue")
-    assert response.status_code == 200, response.content
-    return Certificate.objects.get(pk=pk)
-
-
-def issued(client, world) -> Certificate:
-    draft = call(client, world, "lab", "post", "/drafts", {"event": "JD-HZ-1"})
-    assert draft.status_code == 201, draft.content
-    return issue_pk(client, world, draft.json()["id"])
+    isolate(settings, tmp_path, monkeypatch)
 
 
 def verdicts(client, number: str) -> tuple[dict, str, str]:
@@ -103,11 +62,21 @@ def test_withdrawn_certificate_flipped_back_to_issued_in_sql_is_not_valid(client
     body, dcc, page = verdicts(client, cert.number)
     assert body["valid"] is False and body["current"] is False
     assert body["status"] == "withdrawn" and body["recorded_status"] == "issued"
+    # statuses are named by their labels, in the reader's language (issue 18 item 3)
     assert any(
-        r.startswith("status: the status column says issued") and "withdrawn" in r
-        for r in body["reasons"]
+        r.startswith("状态：状态栏记载为“已签发”") and "“已撤回”" in r for r in body["reasons"]
     )
-    assert "status: not the current version (withdrawn, per the log)" in body["reasons"]
+    assert "状态：不是现行版本（已撤回，依据透明日志）" in body["reasons"]
+    english = client.get(
+        f"/api/certificates/verify/{cert.number}", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()["reasons"]
+    assert "status: not the current version (Withdrawn, per the log)" in english
+    assert any(
+        r.startswith(
+            "status: the status column says Issued but the certificate's leaves say Withdrawn"
+        )
+        for r in english
+    )
     for html in (dcc, page):
         assert 'class="verdict bad"' in html and 'class="verdict ok"' not in html
         cell = re.search(r'id="status">(.*?)</td>', html).group(1)
@@ -128,7 +97,7 @@ def test_superseded_certificate_flipped_back_to_issued_in_sql_is_not_valid(clien
     Certificate.objects.filter(pk=cert.pk).update(status=Certificate.Status.ISSUED)
     body, dcc, _page = verdicts(client, cert.number)
     assert body["valid"] is False and body["status"] == "superseded"
-    assert any("status column says issued" in r for r in body["reasons"])
+    assert any("状态栏记载为“已签发”" in r and "“已被更正”" in r for r in body["reasons"])
     assert 'class="verdict bad"' in dcc
 
 
@@ -140,7 +109,7 @@ def test_untampered_withdrawn_certificate_reports_the_log_status_without_disagre
     call(client, world, "lab", "post", f"/{cert.pk}/withdraw", {"reason": "wrong load"})
     body = client.get(f"/api/certificates/verify/{cert.number}").json()
     assert body["status"] == body["recorded_status"] == "withdrawn" and body["valid"] is False
-    assert not any("status column" in r for r in body["reasons"])
+    assert not any("状态栏" in r for r in body["reasons"])
 
 
 @needs_xsd
@@ -180,9 +149,7 @@ def test_dcc_resigned_with_the_lab_key_is_not_the_logged_signature(client, world
     assert body["signature"]["valid"] is True  # a perfectly good signature …
     assert body["logged_signer"] == logged
     assert body["valid"] is False  # … but not the one logged at issue
-    assert any(
-        r.startswith("signature: the signature is not the logged one") for r in body["reasons"]
-    )
+    assert any(r.startswith("签名：此签名不是透明日志记录的签名") for r in body["reasons"])
     for html in (dcc, page):
         assert 'class="verdict bad"' in html
     assert any(p["kind"] == "SIGNATURE_CHANGED" for p in services.audit_certificates().problems)
@@ -199,7 +166,7 @@ def test_dcc_edited_and_resigned_with_the_lab_key_is_not_valid(client, world, re
     )
     body = client.get(f"/api/certificates/verify/{cert.number}").json()
     assert body["signature"]["valid"] is True and body["valid"] is False
-    assert any("not the one in the transparency log" in r for r in body["reasons"])
+    assert any("内容的规范化哈希与透明日志中记录的不一致" in r for r in body["reasons"])
 
 
 @needs_xsd
@@ -235,7 +202,7 @@ def test_signed_import_logs_its_signer_and_a_resigned_copy_is_not_valid(client, 
     Certificate.objects.filter(number="EXT-LOG-1").update(xml=resigned.decode())
     body = client.get("/api/certificates/verify/EXT-LOG-1").json()
     assert body["signature"]["valid"] is True and body["valid"] is False
-    assert any("not the logged one" in r for r in body["reasons"])
+    assert any("不是透明日志记录的签名" in r for r in body["reasons"])
 
 
 def test_signed_leaf_payload_without_extras_is_the_v1_payload_and_parses_back():

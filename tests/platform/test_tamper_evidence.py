@@ -21,13 +21,14 @@ from django.db import connection
 from typer.testing import CliRunner
 
 from jiliang.cli.ledger import app as ledger_cli
-from jiliang.core.identifiers import make_lifetime_id
 from jiliang.platform.accounts.models import ApiToken
 from jiliang.platform.audit import triggers
 from jiliang.platform.audit.models import AuditEntry
 from jiliang.platform.ledger import service
 from jiliang.platform.registry import models as m
 from jiliang.platform.supervision.models import CreditEvent
+
+from .conftest import scale_fields
 
 
 @pytest.fixture(autouse=True)
@@ -58,18 +59,8 @@ def cli_audit(ledger_dir) -> tuple[int, str]:
 
 def spare_instrument(world, n: int = 9) -> m.Instrument:
     """An instrument nothing refers to (so SQL can delete it without tripping foreign keys)."""
-    return m.Instrument.objects.create(
-        lifetime_id=make_lifetime_id("330106", "EPS", 2024, n),
-        category="electronic_price_scale",
-        name=f"spare {n}",
-        quantity="mass",
-        unit=r"\kilogram",
-        range_low=0,
-        range_high=30,
-        mpe=0.01,
-        owner=world.orgs["ent_hz"],
-        region=world.regions["330106"],
-    )
+    owner, region = world.orgs["ent_hz"], world.regions["330106"]
+    return m.Instrument.objects.create(**scale_fields(owner, region, n, f"spare {n}"))
 
 
 def test_clean_world_passes_every_record_check(world, ledger_dir):

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from jiliang.core.identifiers import make_lifetime_id
 from jiliang.platform.audit.models import AuditEntry
 from jiliang.platform.registry import models as m
+
+from .conftest import instrument_body as instrument
 
 
 def post(client, world, path, body, role="admin"):
@@ -22,23 +23,6 @@ def post(client, world, path, body, role="admin"):
 
 def error_fields(response) -> set[str]:
     return {d["loc"][-1] for d in response.json()["detail"]}
-
-
-def instrument(world, **override) -> dict:
-    body = {
-        "lifetime_id": make_lifetime_id("330106", "EPS", 2026, 42),
-        "category": "electronic_price_scale",
-        "name": "scale",
-        "quantity": "mass",
-        "unit": r"\kilogram",
-        "range_low": 0,
-        "range_high": 15,
-        "mpe": 0.005,
-        "owner": world.orgs["ent_hz"].code,
-        "region": "330106",
-    }
-    body.update(override)
-    return body
 
 
 def event(world, **override) -> dict:

@@ -11,7 +11,6 @@ like tests/platform/test_certificates.py, except those that need no schema.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -21,35 +20,26 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from jiliang.core.dcc import build_dcc
 from jiliang.core.dcc.example import example_record
 from jiliang.core.dcc.sign import sign_dcc
-from jiliang.platform.accounts.models import ApiToken
-from jiliang.platform.accounts.services import create_user
 from jiliang.platform.certificates import services
 from jiliang.platform.certificates.models import Certificate
 from jiliang.platform.registry.models import CalibrationEvent, Organisation
 
-from .conftest import PASSWORD
-
-SHARED = Path(os.environ.get("JILIANG_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
-XSD = SHARED / "dcc" / "xsd"
-needs_xsd = pytest.mark.skipif(
-    not (XSD / "dcc_v3.1.2.xsd").is_file(),
-    reason=f"DCC schemas not found at {XSD} (shared/ beside the repository)",
+from .certs_helpers import (
+    XSD,
+    call,
+    in_review,
+    isolate,
+    issued,
+    needs_xsd,
+    split_first_result_value,
 )
+
 NMI_NAME = "中国计量科学研究院"
 
 
 @pytest.fixture(autouse=True)
 def isolated(settings, tmp_path, monkeypatch):
-    settings.JILIANG_LEDGER_DIR = tmp_path / "ledger"
-    settings.JILIANG_PKI_DIR = tmp_path / "pki"
-    monkeypatch.setenv("JILIANG_DCC_SCHEMA_DIR", str(XSD))
-
-
-@pytest.fixture
-def reviewer(world):
-    user = create_user("lab2", PASSWORD, "lab_staff", organisation=world.orgs["lab_hz"].code)
-    world.tokens["lab2"] = ApiToken.issue(user, "test")[1]
-    return user
+    isolate(settings, tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -60,40 +50,8 @@ def nmi(world) -> Organisation:
     return org
 
 
-def call(client, world, role, method, path, body=None):
-    kwargs = world.auth(role)
-    if body is not None:
-        kwargs.update(data=json.dumps(body), content_type="application/json")
-    return getattr(client, method)(f"/api/certificates{path}", **kwargs)
-
-
 def upload(data: bytes, name: str = "c.xml") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="application/xml")
-
-
-def in_review(client, world) -> int:
-    draft = call(client, world, "lab", "post", "/drafts", {"event": "JD-HZ-1"})
-    assert draft.status_code == 201, draft.content
-    pk = draft.json()["id"]
-    assert call(client, world, "lab", "post", f"/{pk}/submit").status_code == 200
-    return pk
-
-
-def issued(client, world) -> Certificate:
-    pk = in_review(client, world)
-    response = call(client, world, "lab2", "post", f"/{pk}/issue")
-    assert response.status_code == 200, response.content
-    return Certificate.objects.get(pk=pk)
-
-
-def split_first_result_value(xml: bytes) -> bytes:
-    """``<si:value>65.0</si:value>`` → ``<si:value>6<!---->5.0</si:value>`` in the results."""
-    results = xml.index(b"<dcc:results>")
-    match = re.compile(rb"<si:value>([^<]+)</si:value>").search(xml, results)
-    value = match.group(1)
-    assert len(value) > 1
-    tampered = b"<si:value>" + value[:1] + b"<!---->" + value[1:] + b"</si:value>"
-    return xml[: match.start()] + tampered + xml[match.end() :]
 
 
 def import_dcc(client, world, xml: bytes, laboratory: str):
@@ -158,7 +116,7 @@ def test_unsigned_import_naming_the_nmi_is_unverified_and_not_shown_as_nmi(clien
     assert body["valid"] is False and body["current"] is False
     assert body["issued_by"] is None
     assert body["registered_by"] == world.orgs["lab_hz"].name
-    assert any(r.startswith("unverified external certificate") for r in body["reasons"])
+    assert any(r.startswith("未核实的外部证书：由实验室登记") for r in body["reasons"])
     page = client.get("/dcc/PTB-EXT-1")
     html = page.content.decode()
     assert page.status_code == 200 and 'class="verdict bad"' in html
@@ -215,8 +173,14 @@ def test_stored_xml_edited_after_issue_is_not_valid(client, world, reviewer):
     Certificate.objects.filter(pk=cert.pk).update(xml=edited)
     body = client.get(f"/api/certificates/verify/{cert.number}").json()
     assert body["valid"] is False
-    assert "signature: not valid (integrity or trust failed)" in body["reasons"]
-    assert any(r.startswith("canonical hash: the content differs") for r in body["reasons"])
+    assert "签名：无效（完整性或信任检查未通过）" in body["reasons"]
+    assert "规范化哈希：内容与本平台签发的证书不一致" in body["reasons"]
+    # the same reasons for an English-speaking client (issue 18 item 3)
+    english = client.get(
+        f"/api/certificates/verify/{cert.number}", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()["reasons"]
+    assert "signature: not valid (integrity or trust failed)" in english
+    assert "canonical hash: the content differs from the certificate issued here" in english
 
 
 @needs_xsd
@@ -226,7 +190,7 @@ def test_signer_not_entitled_for_the_named_issuer_is_not_valid(client, world, re
     CalibrationEvent.objects.filter(pk=cert.event_id).update(performed_by=nmi)
     body = client.get(f"/api/certificates/verify/{cert.number}").json()
     assert body["signature"]["valid"] is True and body["valid"] is False
-    assert any(r.startswith("signer: the signer") and nmi.code in r for r in body["reasons"])
+    assert any(r.startswith("签名人：签名人（") and nmi.code in r for r in body["reasons"])
     page = client.get(f"/dcc/{cert.number}").content.decode()
     assert 'class="verdict bad"' in page
 
@@ -252,7 +216,7 @@ def test_public_page_shows_no_server_paths(client, world, reviewer, tmp_path, mo
     page = client.get(f"/dcc/{cert.number}")
     html = page.content.decode()
     assert page.context["result"].valid is False
-    assert "is not installed on this server" in html
+    assert "本服务器未安装 DCC schemaVersion 3.1.2 的 XSD，因此无法检查格式" in html
     assert str(tmp_path) not in html and str(XSD) not in html
     assert str(empty) not in json.dumps(
         client.get(f"/api/certificates/verify/{cert.number}").json()
@@ -268,7 +232,7 @@ def test_draft_number_answers_404_like_an_unknown_number(client, world, reviewer
     draft = client.get("/api/certificates/verify/JD-HZ-1")
     unknown = client.get("/api/certificates/verify/JD-NO-SUCH")
     assert draft.status_code == unknown.status_code == 404
-    assert draft.json() == {"detail": "no certificate numbered JD-HZ-1"}
+    assert draft.json() == {"detail": "没有编号为 JD-HZ-1 的证书"}
     page, other = client.get("/dcc/JD-HZ-1"), client.get("/dcc/JD-NO-SUCH")
     assert page.status_code == other.status_code == 404
 
@@ -303,6 +267,8 @@ def test_issue_refuses_when_the_schema_is_unavailable(
     response = call(client, world, "lab2", "post", f"/{pk}/issue")
     assert response.status_code == 409
     detail = response.json()["detail"]
+    # the remedy is the core's operator instructions (in English), after a translated lead
+    assert detail.startswith("证书无法签发：")
     assert "is not installed on this server" in detail and "JILIANG_DCC_SCHEMA_DIR" in detail
     assert "download_schema" in detail and str(tmp_path) not in detail
     cert = Certificate.objects.get(pk=pk)
@@ -320,7 +286,9 @@ def test_issue_refuses_a_certificate_that_is_not_valid(client, world, reviewer):
     Certificate.objects.filter(pk=pk).update(xml=broken)
     response = call(client, world, "lab2", "post", f"/{pk}/issue")
     assert response.status_code == 409
-    assert "is not valid" in response.json()["detail"] and "furlong" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert detail.startswith("证书不符合要求（XSD、D-SI 单位、语义），无法签发：")
+    assert "furlong" in detail
     assert Certificate.objects.get(pk=pk).status == "in_review"
 
 
@@ -360,4 +328,8 @@ def test_amending_the_same_certificate_twice_is_a_409_not_a_500(client, world, r
     first = call(client, world, "lab", "post", f"/{cert.pk}/amend")
     assert first.status_code == 201, first.content
     second = call(client, world, "lab", "post", f"/{cert.pk}/amend")
-    assert second.status_code == 409 and first.json()["number"] in second.json()["detail"]
+    assert second.status_code == 409
+    # the pending amendment by number, its status by its label (not the code "draft")
+    assert second.json()["detail"] == (
+        f"更正 {first.json()['number']}（草稿）已在进行中：请继续完成，或先将其撤回"
+    )

@@ -22,7 +22,8 @@ err_console = Console(stderr=True)
 app = typer.Typer(
     name="jiliang",
     help="jiliang (计量) — open smart-metrology platform.",
-    no_args_is_help=False,
+    # a bare `jiliang` explains itself rather than starting a server (`jiliang serve` does that)
+    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
@@ -34,6 +35,10 @@ SUBCOMMANDS = {
     "ledger": ("jiliang.cli.ledger", "RFC 9162 transparency log of metrology records."),
     "draw": ("jiliang.cli.draw", "Verifiable double-random draws (双随机、一公开)."),
     "pki": ("jiliang.cli.pki", "Laboratory signing certificates: CA, enrolment, revocation."),
+    "monitoring": (
+        "jiliang.cli.monitoring",
+        "Smart-meter remote error estimation (智能电能表远程误差估计) on Dask.",
+    ),
 }
 
 DataDir = Annotated[
@@ -68,11 +73,39 @@ def migrate_database(verbose: bool = False) -> None:
     call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
 
 
-@app.callback(invoke_without_command=True)
-def _root(ctx: typer.Context) -> None:
-    """With no command, serve the platform (``python -m jiliang``)."""
-    if ctx.invoked_subcommand is None:
-        serve(data_dir=None, host="127.0.0.1", port=8000, threads=8, migrate=True)
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (one line), or ``None`` when it can.
+
+    Binding a throw-away socket first turns waitress's 70-line ``OSError`` traceback, printed
+    after "serving …", into one sentence printed before anything claims to serve.
+    """
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host!r}: {exc.strerror or exc}"
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # the same option waitress sets: a port left in TIME_WAIT by a stopped server is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} is in use on {host} — choose another with --port"
+            if exc.errno == errno.EACCES:
+                return f"port {port} on {host} needs privileges — choose one above 1023 with --port"
+            if exc.errno == errno.EADDRNOTAVAIL:
+                return f"{host} is not an address of this machine — choose another with --host"
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
+@app.callback()
+def _root() -> None:
+    """jiliang (计量) — open smart-metrology platform. `jiliang serve` starts the web platform."""
 
 
 @app.command()
@@ -84,6 +117,12 @@ def serve(
     migrate: Annotated[bool, typer.Option(help="Apply database migrations first.")] = True,
 ) -> None:
     """Serve the platform (waitress WSGI server; static files via WhiteNoise)."""
+    if not 0 < port < 65536:
+        err_console.print(f"[red]error:[/red] --port must be 1–65535, not {port}", highlight=False)
+        raise typer.Exit(2)
+    if problem := port_problem(host, port):
+        err_console.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
     path = setup_django(data_dir)
     if migrate:
         migrate_database()
@@ -171,6 +210,10 @@ def demo(
     ] = True,
 ) -> None:
     """Build a deterministic synthetic demo region and serve it."""
+    if serve_after and (problem := port_problem(host, port)):
+        # before a build of minutes, not after it
+        err_console.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
     # Demo labs sign under a throw-away test CA (production: `jiliang pki`, docs/security.md).
     os.environ.setdefault("JILIANG_PKI_AUTO_ENROL", "1")
     path = setup_django(data_dir)
@@ -183,6 +226,8 @@ def demo(
         console.print(f"[yellow]{exc}[/yellow] (use --force to rebuild)")
     else:
         console.print(report.summary())
+        for note in report.notes:
+            console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     console.print(f"demo logins (password [bold]{DEMO_PASSWORD}[/bold]): {', '.join(DEMO_LOGINS)}")
     if serve_after:
         serve(data_dir=path, host=host, port=port, threads=8, migrate=False)

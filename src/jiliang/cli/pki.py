@@ -1,7 +1,9 @@
 """``jiliang pki``: laboratory signing certificates and trust anchors (operators).
 
 Works on ``$JILIANG_PKI_DIR`` (default ``$JILIANG_DATA_DIR/pki``) and looks laboratories up in
-the platform database. Exit codes: 0 done, 2 refused (message names the problem).
+the platform database. Private keys are encrypted with the passphrase from
+``$JILIANG_KEY_PASSPHRASE_FILE`` (or ``$JILIANG_KEY_PASSPHRASE``); ``encrypt-keys`` migrates
+unencrypted ones. Exit codes: 0 done, 2 refused (message names the problem).
 See docs/security.md, "PKI and signing keys".
 """
 
@@ -93,7 +95,8 @@ def init_ca(
     out.print(
         f"platform CA {cert.subject.rfc4514_string()} valid until "
         f"{cert.not_valid_after_utc.date()}\n  sha256 {pki.fingerprint(cert)}\n"
-        f"  key {pki.pki_dir() / 'ca' / 'key.pem'} (0600; keep a backup offline)"
+        f"  key {pki.pki_dir() / 'ca' / 'key.pem'} (0600, "
+        f"{'encrypted' if pki.passphrase() else 'unencrypted'}; keep a backup offline)"
     )
 
 
@@ -222,6 +225,38 @@ def list_cmd(data_dir: DataDir = None) -> None:
             row["organisation"], row["serial"], row["status"], row["not_after"][:10], row["issuer"]
         )
     out.print(table)
+
+
+@app.command("encrypt-keys")
+def encrypt_keys(
+    old_passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--old-passphrase-file",
+            help="File with the previous passphrase, to re-encrypt keys with the current one.",
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Encrypt the PKI's private keys with $JILIANG_KEY_PASSPHRASE_FILE (idempotent).
+
+    Every key is opened first; if one cannot be, nothing is written. Each is then replaced
+    atomically (0600). With --old-passphrase-file keys under the old passphrase get the new one.
+    """
+    pki = _pki(data_dir)
+    old = None
+    if old_passphrase_file is not None:
+        old = _read(old_passphrase_file, "old passphrase file").rstrip(b"\r\n")
+        if not old:
+            raise _fail(f"old passphrase file: {old_passphrase_file} is empty")
+    try:
+        done = pki.encrypt_keys(old)
+    except pki.PkiError as exc:
+        raise _fail(str(exc)) from None
+    if not done:
+        out.print(f"no private keys in {pki.pki_dir()}")
+    for path, status in done:
+        out.print(f"{status}: {path}")
 
 
 @trust_app.command("add")

@@ -52,21 +52,40 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def _emit(console: Console, table: Table) -> None:
-    """Print a table without cutting it: folded cells on a terminal, full width when piped.
+def _emit(console: Console, table: Table, fixed: bool = False) -> None:
+    """Print a table without cutting it: as a grid when it fits, else one block per row.
 
     A piped console defaults to 80 columns; a budget table is wider, so it is printed at the
-    width it needs (up to 400 columns) rather than squeezed or truncated.
+    width it needs (up to 400 columns) rather than squeezed or truncated. On a terminal (or at
+    a ``--width`` the user chose, ``fixed``) too narrow for the grid, each row becomes a block
+    of ``column: value`` lines — folding a number across lines would make ``0.00866`` read as
+    ``0.0086`` over ``6``.
     """
-    if not console.is_terminal:
-        need = Measurement.get(console, console.options.update_width(400), table).maximum
-        if need > console.width:
-            wide = Console(
-                file=console.file, width=min(need, 400), highlight=False, color_system=None
-            )
-            wide.print(table)
-            return
-    console.print(table)
+    need = Measurement.get(console, console.options.update_width(400), table).maximum
+    if need <= console.width:
+        console.print(table)
+    elif not console.is_terminal and not fixed:
+        wide = Console(file=console.file, width=min(need, 400), highlight=False, color_system=None)
+        wide.print(table)
+    else:
+        _emit_records(console, table)
+
+
+def _emit_records(console: Console, table: Table) -> None:
+    """``table`` as one two-column block per row (first cell as the block's heading)."""
+    if table.title:
+        console.print(table.title, style="bold", highlight=False)
+    columns = table.columns
+    cells = [list(c.cells) for c in columns]
+    for i in range(table.row_count):
+        block = Table(show_header=False, box=None, pad_edge=False, title=None)
+        block.add_column(style="dim", no_wrap=True)
+        block.add_column(overflow="fold")
+        heading = f"{columns[0].header}: {cells[0][i]}" if columns[0].header else cells[0][i]
+        console.print(heading, style="bold", highlight=False)
+        for col, values in zip(columns[1:], cells[1:], strict=True):
+            block.add_row(f"  {col.header}", values[i])
+        console.print(block)
 
 
 def _budget_table(result: BudgetResult, output: str | None, title: str) -> Table | None:
@@ -131,9 +150,16 @@ def _correlation_table(multi: MultiLPUResult) -> Table:
     return table
 
 
-def _print_table(result: BudgetResult, console: Console | None = None) -> None:
-    """Budget table(s), results, output correlations, MCM, validation and warnings."""
+def _print_table(
+    result: BudgetResult, console: Console | None = None, width: int | None = None
+) -> None:
+    """Budget table(s), results, output correlations, MCM, validation and warnings.
+
+    ``width``: print at this many columns (``--width``) instead of the terminal's.
+    """
     console = console or out
+    if width is not None:
+        console = Console(file=console.file, width=width, highlight=False, color_system=None)
     multi = result.lpu if isinstance(result.lpu, MultiLPUResult) else None
     outputs: list[LPUResult] = (
         list(multi.outputs) if multi else ([result.lpu] if result.lpu is not None else [])
@@ -143,11 +169,11 @@ def _print_table(result: BudgetResult, console: Console | None = None) -> None:
         title = f"{base} — {lp.name}" if multi else base
         table = _budget_table(result, lp.name if multi else None, title)
         if table is not None:
-            _emit(console, table)
+            _emit(console, table, fixed=width is not None)
         # soft_wrap: a result line is never broken at 80 columns when piped
         console.print(_lpu_line(result, lp), highlight=False, soft_wrap=True)
     if multi is not None:
-        _emit(console, _correlation_table(multi))
+        _emit(console, _correlation_table(multi), fixed=width is not None)
     if result.mcm is not None:
         m = result.mcm
         y, u = format_with_uncertainty(m.y, m.u)
@@ -194,6 +220,15 @@ def evaluate(
     csv_path: Annotated[
         Path | None, typer.Option("--csv", help="Also write the budget table as CSV.")
     ] = None,
+    width: Annotated[
+        int | None,
+        typer.Option(
+            "--width",
+            min=40,
+            max=400,
+            help="Table width in columns (default: the terminal's; as wide as needed when piped).",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate BUDGET (model expression + inputs) and print the budget table."""
     if method not in ("lpu", "mcm", "both"):
@@ -208,7 +243,7 @@ def evaluate(
         err.print(f"[red]error:[/red] cannot read {budget}: {exc}")
         raise typer.Exit(2) from None
     except UncertaintyError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     try:
         result = evaluate_budget(
@@ -218,7 +253,7 @@ def evaluate(
         err.print(f"[red]not converged:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     except UncertaintyError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     if csv_path is not None:
         csv_path.write_text(result.to_csv(), encoding="utf-8")
@@ -228,7 +263,7 @@ def evaluate(
             data["mcm"].pop("histogram", None)  # keep the CLI output readable
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        _print_table(result)
+        _print_table(result, width=width)
     if result.validation is not None and not result.validation.passed:
         raise typer.Exit(1)
     if _lpu_unreliable(result):

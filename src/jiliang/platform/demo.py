@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Count
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -33,8 +34,9 @@ from .demo_rules import demo_params, demo_rule
 from .registry import models as m
 
 DEMO_PASSWORD = "jiliang-demo-2035"
-#: the demo's logins, one per role (printed by ``jiliang demo``)
-DEMO_LOGINS = ("admin", "regulator", "lab", "enterprise", "inspector")
+#: the demo's logins, one per role (printed by ``jiliang demo``); ``reviewer`` is the lab's second
+#: person, who reviews and signs the certificates ``lab`` prepares
+DEMO_LOGINS = ("admin", "regulator", "lab", "reviewer", "enterprise", "inspector")
 TODAY = dt.date(2026, 11, 1)
 BATCH = 5_000
 CHUNK = 50_000
@@ -266,6 +268,8 @@ class DemoExists(RuntimeError):
 class DemoReport:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    #: what the build could not make, and why (e.g. no DCC XSD: certificates left unsigned)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = ", ".join(f"{n:,} {name}" for name, n in self.counts.items())
@@ -810,9 +814,29 @@ class _Builder:
             organisation=orgs["regulator"][0].code,
         )
         create_user("lab", DEMO_PASSWORD, "lab_staff", organisation=orgs["provincial"][0].code)
-        ent = orgs["ent:station"][0]
-        create_user("enterprise", DEMO_PASSWORD, "enterprise", organisation=ent.code)
+        create_user("reviewer", DEMO_PASSWORD, "lab_staff", organisation=orgs["provincial"][0].code)
         create_user("inspector", DEMO_PASSWORD, "inspector", region="330100")
+
+    def enterprise_user(self, orgs) -> None:
+        """The ``enterprise`` login: the filling station with the most instruments due soon or
+        overdue (so its notifications and due lists have something to show), first by id on a
+        tie. Made once the supervision demo has filed and scheduled the instruments."""
+        from jiliang.platform.supervision.models import Filing
+
+        stations = orgs["ent:station"]
+        busiest = (
+            Filing.objects.filter(
+                instrument__owner__in=stations, status__in=["due_soon", "overdue"]
+            )
+            .order_by()
+            .values("instrument__owner")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "instrument__owner")
+            .first()
+        )
+        ent = next((o for o in stations if busiest and o.pk == busiest["instrument__owner"]), None)
+        ent = ent or stations[0]
+        create_user("enterprise", DEMO_PASSWORD, "enterprise", organisation=ent.code)
 
 
 def has_demo() -> bool:
@@ -866,6 +890,7 @@ def build_demo(
         else None
     )
     builder = _Builder(size, seed, progress, audit)
+    notes: list[str] = []
     ctx = progress if progress is not None else _NullContext()
     with ctx, acting_as(None, f"demo region seed={seed} size={size}"):
         step = progress.add_task("structure", total=7) if progress else None
@@ -899,9 +924,15 @@ def build_demo(
 
         with transaction.atomic():
             builder.counts.update(build_supervision_demo(as_of=TODAY, seed=seed, audit=audit))
+            builder.enterprise_user(orgs)
+        # the logins' own work, through the platform's services (each step its own transaction:
+        # a signed certificate's log leaf must not outlive a rolled-back row)
+        from jiliang.platform.demo_activity import build_activity
+
+        builder.counts.update(build_activity(as_of=TODAY, seed=seed, notes=notes))
         builder._advance(step, 1)
         record(regions["330000"], "create", None, {"demo": {"seed": seed, "size": size}}, ["demo"])
-    return DemoReport(builder.counts, time.perf_counter() - start)
+    return DemoReport(builder.counts, time.perf_counter() - start, notes)
 
 
 class _NullContext:

@@ -11,6 +11,10 @@
 | ``JILIANG_EMAIL_URL`` | ``smtp://user:pass@host:port`` | file backend (outbox) |
 | ``JILIANG_PUBLIC_URL`` | base URL printed on labels and certificates | ``http://127.0.0.1:8000`` |
 | ``JILIANG_PKI_AUTO_ENROL`` | ``1`` (demo, tests): enrol labs under a throw-away test CA | off |
+| ``JILIANG_PKI_DIR`` | signing keys, certificates, trust anchors | ``DATA_DIR/pki`` |
+| ``JILIANG_KEY_PASSPHRASE_FILE`` | file (outside the data dir) holding the passphrase of \
+the PKI's private keys; or ``JILIANG_KEY_PASSPHRASE`` | — (keys unencrypted: demo, tests, \
+or a PKI dir outside the data dir only) |
 
 Django settings (not environment variables) that a deployment's settings module may add:
 
@@ -127,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jiliang.platform.accounts.context.role",
+                "jiliang.platform.menu.context",
             ],
         },
     },
@@ -224,6 +229,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"  # sent on top-level links, not on cross-site sub-requests
 CSRF_COOKIE_SAMESITE = "Lax"
+# a failed CSRF check gets the styled, translated 403 page (JSON under /api/)
+CSRF_FAILURE_VIEW = "jiliang.platform.errors.csrf_failure"
 # Cross-Origin-Opener-Policy (SecurityMiddleware): no cross-origin window keeps a handle on ours
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = [f"{urlparse(PUBLIC_URL).scheme}://{urlparse(PUBLIC_URL).netloc}"] + [
@@ -260,6 +267,40 @@ JILIANG_PKI_DIR = Path(os.environ.get("JILIANG_PKI_DIR", DATA_DIR / "pki"))
 # Demo and tests only: enrol a lab under a throw-away test CA on its first signature. Off in
 # production, where an operator enrols every lab (`jiliang pki`, docs/security.md).
 JILIANG_PKI_AUTO_ENROL = _env_flag("JILIANG_PKI_AUTO_ENROL", default=False)
+
+
+def _key_passphrase() -> tuple[str | None, Path | None]:
+    """The passphrase that encrypts the PKI's private keys at rest, read once at start.
+
+    From ``JILIANG_KEY_PASSPHRASE_FILE`` (a file outside the data directory, e.g. a systemd
+    credential; a trailing newline is dropped) or ``JILIANG_KEY_PASSPHRASE``, never both: a
+    disk-and-database insider then finds only encrypted keys (docs/security.md).
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    file = os.environ.get("JILIANG_KEY_PASSPHRASE_FILE") or None
+    value = os.environ.get("JILIANG_KEY_PASSPHRASE") or None
+    if file and value:
+        raise ImproperlyConfigured(
+            "JILIANG_KEY_PASSPHRASE and JILIANG_KEY_PASSPHRASE_FILE are both set: set only one"
+        )
+    if file is None:
+        return value, None
+    path = Path(file).expanduser().resolve()
+    try:
+        value = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImproperlyConfigured(
+            f"JILIANG_KEY_PASSPHRASE_FILE: cannot read {path} ({exc})"
+        ) from exc
+    if not 1 <= len(value.encode("utf-8")) <= 1023:  # the limits of PKCS #8 encryption
+        raise ImproperlyConfigured(
+            f"JILIANG_KEY_PASSPHRASE_FILE: {path} must hold a passphrase of 1 to 1023 bytes"
+        )
+    return value, path
+
+
+JILIANG_KEY_PASSPHRASE, JILIANG_KEY_PASSPHRASE_FILE = _key_passphrase()
 
 # Limits on one budget evaluation requested over the web (jiliang.core.uncertainty).
 JILIANG_BUDGET_MAX_TRIALS = int(os.environ.get("JILIANG_BUDGET_MAX_TRIALS", 2_000_000))

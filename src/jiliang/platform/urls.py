@@ -28,3 +28,9 @@ urlpatterns = [
     path("", include("jiliang.platform.certificates.urls")),
     path("traceability/", include("jiliang.platform.traceability.urls")),
 ]
+
+# styled, translated error pages (JSON under /api/): jiliang.platform.errors
+handler400 = "jiliang.platform.errors.bad_request"
+handler403 = "jiliang.platform.errors.permission_denied"
+handler404 = "jiliang.platform.errors.page_not_found"
+handler500 = "jiliang.platform.errors.server_error"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.platform.conftest import file_scales
 
 from jiliang.core.identifiers import make_lifetime_id
 from jiliang.platform.registry import models as m
@@ -38,6 +39,24 @@ def add_instrument(
         compulsory=True,
         use=use,
         **kw,
+    )
+
+
+def authorise_for_water_meters(world, valid_to) -> m.Scope:
+    """lab_hz's authorisation (计量授权) for 0–100 L water meters, from 2024-01-01 to
+    ``valid_to`` (a date)."""
+    import datetime as dt
+
+    return m.Scope.objects.create(
+        organisation=world.orgs["lab_hz"],
+        kind="authorisation",
+        quantity="volume",
+        instrument_category="water_meter",
+        range_low=0,
+        range_high=100,
+        unit=r"\litre",
+        valid_from=dt.date(2024, 1, 1),
+        valid_to=valid_to,
     )
 
 
@@ -76,12 +95,7 @@ class Helpers:
 @pytest.fixture
 def pools(world):
     """The world's two scales filed, three enforcement officers at the provincial regulator."""
-    from jiliang.platform.supervision.models import Filing
-    from jiliang.platform.supervision.services import sync_filing
-
-    for key in ("hz", "nb"):
-        inst = world.instruments[key]
-        sync_filing(Filing(instrument=inst, item_code=inst.category, use=inst.use))
+    file_scales(world)
     for i in range(3):
         m.Person.objects.create(name=f"执法人员{i}", organisation=world.orgs["amr_zj"])
     return world

@@ -15,6 +15,7 @@ import textwrap
 
 import pytest
 from django.utils import timezone
+from tests.core.test_legal_platform_parameters import RISK_OVERRIDE
 
 from jiliang.core.legal import supervision as core_supervision
 from jiliang.core.legal.draw import risk_class_of_grade
@@ -50,20 +51,6 @@ def _file(world, sv, seq: int, verified_on=None, result="pass", dn_mm=80) -> Fil
 def _reasons(filing: Filing) -> str:
     row = next(r for r in risk_list(None, AS_OF) if r["filing"].pk == filing.pk)
     return " ".join(row["reasons"])
-
-
-RISK_OVERRIDE = """
-    kind: risk
-    key: factor
-    override: true
-    applies_to: "jiliang default 2026"
-    edition: "bureau risk 2026"
-    source: test fixture
-    effective_from: 2026-01-01
-    entries:
-      - {factor: failures, window_days: 365}
-      - {factor: overdue_days, never_verified_days: 90}
-"""
 
 
 def test_risk_list_failure_look_back_follows_the_risk_table(world, sv, monkeypatch, tmp_path):

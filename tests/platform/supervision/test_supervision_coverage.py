@@ -12,6 +12,8 @@ from jiliang.platform.registry import models as m
 from jiliang.platform.supervision.models import Filing
 from jiliang.platform.supervision.services import coverage, filed, sync_filing
 
+from .conftest import authorise_for_water_meters
+
 AS_OF = dt.date(2026, 11, 1)
 
 
@@ -36,17 +38,7 @@ def region(world, sv):
                 as_of=AS_OF,
             )
         )
-    m.Scope.objects.create(
-        organisation=world.orgs["lab_hz"],
-        kind="authorisation",
-        quantity="volume",
-        instrument_category="water_meter",
-        range_low=0,
-        range_high=100,
-        unit=r"\litre",
-        valid_from=dt.date(2024, 1, 1),
-        valid_to=dt.date(2028, 1, 1),
-    )
+    authorise_for_water_meters(world, valid_to=dt.date(2028, 1, 1))
     return out
 
 

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from openpyxl import Workbook
+from tests.platform.conftest import file_scales
 
 from jiliang.platform.supervision.models import Filing
 
@@ -21,26 +22,18 @@ ROLES_LIST = {
 }
 
 
+def post_filing(client, world, sv, body: dict):
+    """``POST /api/supervision/filings`` with ``body`` as the enterprise user (ent_hz)."""
+    return sv.api(client, world, "enterprise", "post", "filings", body)
+
+
 @pytest.fixture
 def filed(world):
-    from jiliang.platform.supervision.services import sync_filing
-
-    out = {}
-    for key in ("hz", "nb"):
-        inst = world.instruments[key]
-        out[key] = sync_filing(Filing(instrument=inst, item_code=inst.category, use=inst.use))
-    return out
+    return file_scales(world)
 
 
 def test_create_filing_takes_schedule_from_core(client, world, sv):
-    r = sv.api(
-        client,
-        world,
-        "enterprise",
-        "post",
-        "filings",
-        {"lifetime_id": world.instruments["hz"].lifetime_id},
-    )
+    r = post_filing(client, world, sv, {"lifetime_id": world.instruments["hz"].lifetime_id})
     assert r.status_code == 201, r.content
     body = r.json()
     # electronic price scale: periodic 12 months (JJG 539); verified 2026-01-10 (JD-HZ-1)
@@ -64,61 +57,29 @@ def test_create_filing_denied(client, world, sv, role, status):
 
 
 def test_out_of_scope_instrument_is_not_revealed(client, world, sv):
-    r = sv.api(
-        client,
-        world,
-        "enterprise",
-        "post",
-        "filings",
-        {"lifetime_id": world.instruments["nb"].lifetime_id},
-    )
+    r = post_filing(client, world, sv, {"lifetime_id": world.instruments["nb"].lifetime_id})
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "lifetime_id"]
 
 
 def test_bad_input_names_the_field(client, world, sv):
     inst = sv.add_instrument(world)
-    r = sv.api(
-        client,
-        world,
-        "enterprise",
-        "post",
-        "filings",
-        {"lifetime_id": inst.lifetime_id, "item_code": "no_such_item"},
+    r = post_filing(
+        client, world, sv, {"lifetime_id": inst.lifetime_id, "item_code": "no_such_item"}
     )
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "item_code"]
-    r = sv.api(client, world, "enterprise", "post", "filings", {"lifetime_id": inst.lifetime_id})
+    r = post_filing(client, world, sv, {"lifetime_id": inst.lifetime_id})
     assert r.status_code == 422  # water meter needs dn_mm
     assert r.json()["detail"][0]["loc"] == ["body", "params"]
     assert "dn_mm" in r.json()["detail"][0]["msg"]
-    r = sv.api(
-        client,
-        world,
-        "enterprise",
-        "post",
-        "filings",
-        {"lifetime_id": inst.lifetime_id, "use": "bogus", "params": {"dn_mm": 20}},
-    )
+    bogus_use = {"lifetime_id": inst.lifetime_id, "use": "bogus", "params": {"dn_mm": 20}}
+    r = post_filing(client, world, sv, bogus_use)
     assert r.json()["detail"][0]["loc"] == ["body", "use"]
-    r = sv.api(
-        client,
-        world,
-        "enterprise",
-        "post",
-        "filings",
-        {"lifetime_id": inst.lifetime_id, "params": {"dn_mm": 20}},
-    )
+    r = post_filing(client, world, sv, {"lifetime_id": inst.lifetime_id, "params": {"dn_mm": 20}})
     assert r.status_code == 201
     assert r.json()["status"] == "overdue"  # never verified
-    r = sv.api(
-        client,
-        world,
-        "enterprise",
-        "post",
-        "filings",
-        {"lifetime_id": inst.lifetime_id, "params": {"dn_mm": 20}},
-    )
+    r = post_filing(client, world, sv, {"lifetime_id": inst.lifetime_id, "params": {"dn_mm": 20}})
     assert r.status_code == 409
 
 

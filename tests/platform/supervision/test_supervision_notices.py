@@ -82,23 +82,12 @@ def test_page_and_api_follow_the_reader_language(client, world, swept):
 
 
 def test_notification_settings(client, world, sv, swept, mail_outbox):
-    r = sv.api(
-        client,
-        world,
-        "enterprise",
-        "put",
-        "notification-settings",
-        {"language": "fr", "email": True},
-    )
+    def put(body: dict):
+        return sv.api(client, world, "enterprise", "put", "notification-settings", body)
+
+    r = put({"language": "fr", "email": True})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "language"]
-    r = sv.api(
-        client,
-        world,
-        "enterprise",
-        "put",
-        "notification-settings",
-        {"language": "en", "email": False},
-    )
+    r = put({"language": "en", "email": False})
     assert r.status_code == 200
     assert sv.api(client, world, "enterprise", "get", "notification-settings").json() == {
         "language": "en",

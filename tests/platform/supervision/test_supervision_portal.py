@@ -15,22 +15,13 @@ from jiliang.platform.supervision.models import Filing, VerificationRecord
 from jiliang.platform.supervision.services import sync_filing, today
 
 from ..conftest import PASSWORD
+from .conftest import authorise_for_water_meters
 
 
 @pytest.fixture
 def scope(world):
     """lab_hz (Xihu 330106) is authorised for water meters."""
-    return m.Scope.objects.create(
-        organisation=world.orgs["lab_hz"],
-        kind="authorisation",
-        quantity="volume",
-        instrument_category="water_meter",
-        range_low=0,
-        range_high=100,
-        unit=r"\litre",
-        valid_from=dt.date(2024, 1, 1),
-        valid_to=dt.date(2030, 1, 1),
-    )
+    return authorise_for_water_meters(world, valid_to=dt.date(2030, 1, 1))
 
 
 def _filing(world, sv, seq, dn=80, verified_on=dt.date(2024, 3, 1)):

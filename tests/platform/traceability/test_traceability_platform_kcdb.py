@@ -10,6 +10,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from tests.core.test_traceability_kcdb import doc as core_doc
 from tests.platform.conftest import PASSWORD
 
 from jiliang.platform.audit.models import AuditEntry
@@ -17,18 +18,8 @@ from jiliang.platform.registry import models as m
 
 
 def doc(code="APMP-M-CN-00000001-1", **over):
-    base = {
-        "id": 101,
-        "kcdbCode": code,
-        "nmiCode": "NIM",
-        "quantityValue": "Pressure, gauge",
-        "cmcBaseUnit": {"lowerLimit": 1e3, "upperLimit": 7e6, "unit": "Pa"},
-        "cmcUncertaintyBaseUnit": {"lowerLimit": 0.8, "upperLimit": 35.0, "unit": "Pa"},
-        "coverageFactor": 2,
-        "uncertaintyMode": "Absolute",
-    }
-    base.update(over)
-    return base
+    """The core tests' KCDB search-result document, numbered ``code``."""
+    return core_doc(kcdbCode=code, **over)
 
 
 def write(tmp_path, *docs, name="kcdb.json"):

@@ -14,9 +14,9 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from tests.platform.conftest import VERIFICATIONS, passed_verification_fields, scale_fields
 from tests.platform.traceability.test_traceability_platform_api import ASOF, chain, traced
 
-from jiliang.core.identifiers import make_lifetime_id
 from jiliang.platform.registry import models as m
 from jiliang.platform.traceability import loader
 
@@ -37,38 +37,16 @@ def grow(world, n: int) -> None:
     owner, region = world.orgs["ent_hz"], world.regions["330106"]
     instruments = []
     for k in range(n):
-        inst = m.Instrument(
-            lifetime_id=make_lifetime_id("330106", "EPS", 2025, 100 + k),
-            category="electronic_price_scale",
-            name=f"scale {k}",
-            quantity="mass",
-            unit=r"\kilogram",
-            range_low=0,
-            range_high=30,
-            mpe=0.01,
-            owner=owner,
-            region=region,
-            compulsory=True,
-            use="trade_settlement",
-        )
+        fields = scale_fields(owner, region, 100 + k, f"scale {k}", year=2025)
+        inst = m.Instrument(**fields, compulsory=True, use="trade_settlement")
         inst.compute_si()
         instruments.append(inst)
     instruments = m.Instrument.objects.bulk_create(instruments)
     events = []
+    lab, *dates = VERIFICATIONS["hz"]  # each verified as JD-HZ-1 was
     for k, inst in enumerate(instruments):
-        ev = m.CalibrationEvent(
-            certificate_no=f"JD-G-{k}",
-            kind="verification",
-            instrument=inst,
-            performed_by=world.orgs["lab_hz"],
-            performed_on=dt.date(2026, 1, 10),
-            issued_on=dt.date(2026, 1, 11),
-            due_on=dt.date(2027, 1, 9),
-            unit=r"\kilogram",
-            result_value=10.0,
-            result_uncertainty=0.002,
-            conformity="pass",
-        )
+        fields = passed_verification_fields(f"JD-G-{k}", inst, world.orgs[lab], *dates)
+        ev = m.CalibrationEvent(**fields)
         ev.compute_si()
         events.append(ev)
     events = m.CalibrationEvent.objects.bulk_create(events)

@@ -29,10 +29,15 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 
 from jiliang.core.dcc.errors import RenderError
 from jiliang.core.dcc.hashing import canonical_hash
-from jiliang.core.dcc.parse import ParsedDcc, ParsedQuantity, parse_dcc
+from jiliang.core.dcc.parse import ParsedDcc, parse_dcc
 from jiliang.core.dcc.safexml import XmlSource, read_source
 from jiliang.core.dcc.sign import SignatureReport, verify_dcc
-from jiliang.core.units import UnitError, to_utf8
+from jiliang.core.dcc.summary import (
+    CertificateForm,
+    ResultLine,
+    certificate_form,
+    quantity_lines,
+)
 
 FONT_NAME = "JiliangCJK"
 CJK_FONT_CANDIDATES = (
@@ -89,48 +94,39 @@ def _both(text: dict[str, str]) -> str:
     return " / ".join(seen)
 
 
-def _unit(dsi: str | None) -> str:
-    if not dsi:
-        return ""
-    try:
-        return to_utf8(dsi)
-    except UnitError:
-        return dsi
-
-
 def _fmt(value: float) -> str:
     return f"{value:.10g}"
 
 
-def _nth(seq: list, i: int) -> str:
-    """Per-value entry of a list that holds either one value per row or one for all rows."""
-    if not seq:
-        return ""
-    value = seq[i] if len(seq) > i else seq[0]
-    return value if isinstance(value, str) else _fmt(value)
+#: bilingual labels of the DCC conformity statuses
+CONFORMITY_TEXT = {
+    "pass": "合格 pass",
+    "fail": "不合格 fail",
+    "conditionalPass": "有条件合格 conditional pass",
+    "conditionalFail": "有条件不合格 conditional fail",
+    "noPass": "未通过 no pass",
+    "noFail": "未判定不合格 no fail",
+}
 
 
-def _rows(q: ParsedQuantity) -> list[list[str]]:
-    """One table row per value: name, value, unit, U, k, p, conformity."""
-    name = _both(q.name)
-    if q.kind == "noQuantity":
-        return [[name, _both(q.text), "", "", "", "", ""]]
-    unc = q.uncertainty
-    rows = []
-    for i, value in enumerate(q.values):
-        unit = q.units[i] if len(q.units) > i else q.unit
-        rows.append(
-            [
-                name if i == 0 else "",
-                _fmt(value),
-                _unit(unit),
-                _nth(unc.expanded, i) if unc else "",
-                _nth(unc.coverage_factor, i) if unc else "",
-                _nth(unc.coverage_probability, i) if unc else "",
-                _nth(q.conformity, i),
-            ]
-        )
-    return rows
+def _line_row(line: ResultLine, first: bool) -> list[str]:
+    """A reported line (GUM 7.2.6 rounding, unit symbol) as a results-table row."""
+    name = _both(line.name) if first else ""
+    if line.text:
+        return [name, _both(line.text), "", "", "", "", _conformity(line.conformity)]
+    return [
+        name,
+        line.value,
+        line.unit,
+        line.uncertainty or "",
+        line.coverage_factor or "",
+        line.coverage_probability or "",
+        _conformity(line.conformity),
+    ]
+
+
+def _conformity(status: str | None) -> str:
+    return CONFORMITY_TEXT.get(status, status) if status else ""
 
 
 def _qr(url: str) -> Image:
@@ -187,14 +183,72 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _story(xml: bytes, dcc: ParsedDcc, url: str, signature: SignatureReport | None) -> list:
+#: info-table labels that differ between a calibration and a verification
+_LABELS = {
+    "calibration": {
+        "lab": "校准机构 Laboratory",
+        "item": "被校对象 Item",
+        "date": "校准日期 Calibration date",
+        "location": "校准地点 Location",
+    },
+    "verification": {
+        "lab": "检定机构 Verification body",
+        "item": "被检对象 Item",
+        "date": "检定日期 Verification date",
+        "location": "检定地点 Location",
+    },
+}
+
+
+def _conclusion(form: CertificateForm, para) -> list:
+    """The verification's conclusion; a notice also lists the items that did not conform."""
+    if form.kind != "verification":
+        return []
+    story = [para("检定结论 Conclusion", "h2")]
+    if form.conforming:
+        story.append(
+            para("经检定，该计量器具合格。/ The measuring instrument conforms (verified).")
+        )
+        return story
+    if form.conforming is False:
+        story.append(
+            para(
+                "经检定，该计量器具不合格，不符合检定规程的要求。/ The measuring instrument does "
+                "not conform to the requirements of the verification regulation."
+            )
+        )
+    else:
+        story.append(
+            para(
+                "经检定，该计量器具未被判定为合格。/ The measuring instrument was not found to "
+                "conform (no conforming verdict was reached)."
+            )
+        )
+    if form.failed:
+        story.append(para("不合格项目 Non-conforming items", "h2"))
+        for line in form.failed:
+            value = _both(line.text) if line.text else f"{line.value} {line.unit}".strip()
+            u = f" (U = {line.uncertainty} {line.unit}, k = {line.coverage_factor})"
+            story.append(para(f"• {_both(line.name)}: {value}{u if line.uncertainty else ''}"))
+    return story
+
+
+def _story(
+    xml: bytes,
+    dcc: ParsedDcc,
+    url: str,
+    signature: SignatureReport | None,
+    form: CertificateForm | None = None,
+) -> list:
     st = _styles()
+    form = form or certificate_form(dcc)
+    labels = _LABELS[form.kind]
 
     def para(text: str, style: str = "base") -> Paragraph:
         return Paragraph(escape(text), st[style])
 
     title = [
-        para("校准证书 Calibration Certificate", "h1"),
+        para(form.title, "h1"),
         para(f"证书编号 Certificate No.: {dcc.certificate_id}"),
         para(f"SHA-256 (C14N): {canonical_hash(xml)}", "cell"),
         para(f"验证 Verify: {url}", "cell"),
@@ -205,12 +259,12 @@ def _story(xml: bytes, dcc: ParsedDcc, url: str, signature: SignatureReport | No
         f"{_both(x.name) or x.issuer}: {x.value}" for i in dcc.items for x in i.identifications
     ]
     info = [
-        ("校准机构 Laboratory", _both(lab.name) if lab else ""),
+        (labels["lab"], _both(lab.name) if lab else ""),
         ("委托方 Customer", _both(dcc.customer.name) if dcc.customer else ""),
-        ("被校对象 Item", "; ".join(_both(i.name) for i in dcc.items)),
+        (labels["item"], "; ".join(_both(i.name) for i in dcc.items)),
         ("编号 Identifications", "; ".join(idents)),
-        ("校准日期 Calibration date", f"{dcc.begin_date} – {dcc.end_date}"),
-        ("校准地点 Location", dcc.performance_location or ""),
+        (labels["date"], f"{dcc.begin_date} – {dcc.end_date}"),
+        (labels["location"], dcc.performance_location or ""),
         ("人员 Responsible persons", ", ".join(dcc.resp_persons)),
     ]
     rows = [[para(k, "cell"), para(v, "cell")] for k, v in info]
@@ -219,7 +273,10 @@ def _story(xml: bytes, dcc: ParsedDcc, url: str, signature: SignatureReport | No
         para("测量结果 Measurement results", "h2"),
     ]
     header = ["量 Quantity", "值 Value", "单位 Unit", "U", "k", "p", "符合性 Conformity"]
-    body = [r for q in dcc.quantities() for r in _rows(q)]
+    # values and U to reporting precision (GUM 7.2.6), units as symbols
+    body = []
+    for q in dcc.quantities():
+        body += [_line_row(line, i == 0) for i, line in enumerate(quantity_lines(q))]
     table = Table(
         [[para(c, "cell") for c in row] for row in [header, *body]],
         colWidths=[48 * mm, 25 * mm, 22 * mm, 22 * mm, 12 * mm, 14 * mm, 33 * mm],
@@ -234,7 +291,8 @@ def _story(xml: bytes, dcc: ParsedDcc, url: str, signature: SignatureReport | No
             ]
         )
     )
-    story += [table, para("测量不确定度 Uncertainty", "h2"), para(uncertainty_statement(dcc))]
+    story += [table, *_conclusion(form, para)]
+    story += [para("测量不确定度 Uncertainty", "h2"), para(uncertainty_statement(dcc))]
     story.append(para("计量溯源性 Traceability", "h2"))
     story += [para(t) for t in _statements(dcc, "traceab") or ["—"]]
     story.append(para("判定规则 Decision rule", "h2"))
@@ -250,6 +308,27 @@ def _story(xml: bytes, dcc: ParsedDcc, url: str, signature: SignatureReport | No
     return story
 
 
+#: diagonal mark on every page of a certificate that has not been issued
+DRAFT_WATERMARK = "草稿 DRAFT — 非正式证书"
+
+
+def _watermark(canvas, doc) -> None:
+    """Draw :data:`DRAFT_WATERMARK` diagonally across the page (reportlab page callback)."""
+    width, height = doc.pagesize
+    canvas.saveState()
+    canvas.setFont(FONT_NAME, 40)
+    # light red, half transparent: unmistakable, yet the content under it stays legible
+    canvas.setFillColor(colors.Color(0.85, 0.1, 0.1, alpha=0.25))
+    canvas.translate(width / 2, height / 2)
+    canvas.rotate(45)
+    canvas.drawCentredString(0, 0, DRAFT_WATERMARK)
+    canvas.restoreState()
+
+
+def _no_mark(canvas, doc) -> None:
+    """Issued certificates carry no watermark."""
+
+
 def verification_url(url_base: str, certificate_id: str) -> str:
     """Public verification URL encoded in the QR code: ``{url_base}/dcc/{id}``."""
     return f"{url_base.rstrip('/')}/dcc/{certificate_id}"
@@ -260,10 +339,19 @@ def render_pdf(
     *,
     url_base: str = "https://jiliang.example",
     signature: SignatureReport | None = None,
+    draft: bool = False,
+    default_kind: str = "calibration",
 ) -> bytes:
-    """Render the DCC as PDF bytes; the original XML is attached byte for byte."""
+    """Render the DCC as PDF bytes; the original XML is attached byte for byte.
+
+    The form (校准证书, 检定证书 or 检定结果通知书) follows the DCC (:mod:`summary`);
+    ``default_kind`` ("calibration" or "verification") only decides for a DCC that does not say
+    whether it records a verification. ``draft``: not issued — every page carries the
+    :data:`DRAFT_WATERMARK`.
+    """
     xml = read_source(source)
     dcc = parse_dcc(xml)
+    form = certificate_form(dcc, default_kind)
     lab = _both(dcc.laboratory.name) if dcc.laboratory else ""
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -273,10 +361,12 @@ def render_pdf(
         rightMargin=17 * mm,
         topMargin=15 * mm,
         bottomMargin=15 * mm,
-        title=f"DCC {dcc.certificate_id}",
+        title=f"{form.title_en} {dcc.certificate_id}",
         author=lab,
     )
-    doc.build(_story(xml, dcc, verification_url(url_base, dcc.certificate_id), signature))
+    story = _story(xml, dcc, verification_url(url_base, dcc.certificate_id), signature, form)
+    mark = _watermark if draft else _no_mark
+    doc.build(story, onFirstPage=mark, onLaterPages=mark)
     # reportlab has no embedded-file API; pypdf adds the /EmbeddedFiles name tree.
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buf.getvalue())))
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", dcc.certificate_id) or "dcc"

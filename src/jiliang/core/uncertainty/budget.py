@@ -35,7 +35,7 @@ import yaml
 
 from .curves import curve_fits
 from .dimensions import UnitPlan, plan_units, scale_outputs, split_constants
-from .errors import CorrelationError, InputError, LimitError, UncertaintyError
+from .errors import CorrelationError, InputError, LimitError, UncertaintyError, did_you_mean
 from .gum import LPUResult, MultiLPUResult, lpu
 from .inputs import (
     Correlations,
@@ -396,7 +396,8 @@ def check_budget_keys(spec: Mapping[str, Any]) -> None:
         unknown = sorted(str(k) for k in mapping if k not in known)
         if unknown:
             raise UncertaintyError(
-                f"{where}: unknown key {unknown[0]!r}; known: " + ", ".join(sorted(known))
+                f"{where}: unknown key {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: "
+                + ", ".join(sorted(known))
             )
 
 

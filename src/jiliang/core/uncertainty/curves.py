@@ -31,7 +31,7 @@ import numpy as np
 from scipy import stats
 
 from . import distributions as d
-from .errors import InputError, UncertaintyError
+from .errors import InputError, UncertaintyError, did_you_mean
 
 __all__ = ["CurveFit", "curve_input", "fit_curve", "fit_line_gdr"]
 
@@ -283,7 +283,9 @@ def curve_input(name: str, spec: Mapping[str, Any]) -> tuple[d.Distribution, flo
     if unknown:
         raise InputError(
             name,
-            f"unknown calibration field {unknown[0]!r}; known: " + ", ".join(sorted(CURVE_KEYS)),
+            f"unknown calibration field {unknown[0]!r}{did_you_mean(unknown[0], CURVE_KEYS)}; "
+            "known: " + ", ".join(sorted(CURVE_KEYS)),
+            field="calibration",
         )
     for key in ("x", "y", "at"):
         if key not in spec:

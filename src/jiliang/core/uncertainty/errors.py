@@ -7,6 +7,19 @@ API caller can show it beside the form field. All derive from :class:`Uncertaint
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'dof'?)`` for the closest known spelling of ``word``, else ``""``.
+
+    A mistyped key (``dgo``, ``corelations``) is refused anyway; the hint saves the reader from
+    scanning the whole list of allowed names for the one they meant.
+    """
+    close = difflib.get_close_matches(str(word), sorted(set(known)), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
 
 class UncertaintyError(ValueError):
     """Base class of every error raised by :mod:`jiliang.core.uncertainty`."""
@@ -15,9 +28,12 @@ class UncertaintyError(ValueError):
 class InputError(UncertaintyError):
     """An input quantity is ill-specified (negative/NaN uncertainty, dof ≤ 0, missing value)."""
 
-    def __init__(self, name: str, reason: str) -> None:
+    def __init__(self, name: str, reason: str, field: str | None = None) -> None:
         self.input = name
         self.reason = reason
+        #: the offending key of the input's specification when one is to blame (a form shows
+        #: the message beside that field)
+        self.field = field
         super().__init__(f"input {name!r}: {reason}")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import distributions as d
-from .errors import CorrelationError, DistributionError, InputError
+from .errors import CorrelationError, DistributionError, InputError, did_you_mean
 
 __all__ = [
     "Correlations",
@@ -343,8 +343,10 @@ def check_keys(name: str, spec: Mapping[str, Any], kind: str) -> None:
             hint = " (a comma in unquoted text inside {…} starts a new key: quote the text)"
         raise InputError(
             name,
-            f"unknown field {unknown[0]!r} for a {kind} input{hint}; allowed: "
+            f"unknown field {unknown[0]!r} for a {kind} input{hint}"
+            f"{'' if hint else did_you_mean(unknown[0], allowed)}; allowed: "
             + ", ".join(sorted(allowed)),
+            field=unknown[0],
         )
 
 
@@ -506,7 +508,8 @@ def input_from_spec(name: str, spec: Mapping[str, Any]) -> Input:
     canonical = d.DISTRIBUTION_NAMES.get(dist_name)
     if canonical is None:
         raise DistributionError(
-            f"input {name!r}: unknown distribution {dist_name!r}; known: "
+            f"input {name!r}: unknown distribution {dist_name!r}"
+            f"{did_you_mean(dist_name, d.DISTRIBUTION_NAMES)}; known: "
             + ", ".join(sorted(set(d.DISTRIBUTION_NAMES.values())))
         )
     check_keys(name, spec, canonical)

@@ -27,7 +27,16 @@ _MALFORMED_SPEC = (TypeError, ValueError, KeyError, AttributeError, ArithmeticEr
 
 
 class BudgetInputError(ValueError):
-    """The specification cannot be evaluated; the message names the input or limit."""
+    """The specification cannot be evaluated; the message names the input or limit.
+
+    ``input`` and ``field``: the input quantity and the key of its specification the core
+    blamed, when it named them (the budget form shows the message beside that cell).
+    """
+
+    def __init__(self, message: str, input: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.input = input
+        self.field = field
 
 
 def evaluate(
@@ -51,7 +60,9 @@ def evaluate(
             workers=settings.JILIANG_BUDGET_WORKERS,
         )
     except UncertaintyError as exc:
-        raise BudgetInputError(str(exc)) from None
+        raise BudgetInputError(
+            str(exc), getattr(exc, "input", None), getattr(exc, "field", None)
+        ) from None
     except _MALFORMED_SPEC as exc:
         # a spec of the wrong shape (``"coverage": "abc"``, ``"mcm": []``, ``"model": 5``) makes
         # the core's float()/dict() calls fail: that is the client's input, so a 422, not a 500

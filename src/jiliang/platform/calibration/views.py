@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import yaml
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -13,18 +12,53 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiliang.platform import lists
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.registry.authority import authors
 from jiliang.platform.registry.models import CalibrationEvent
 from jiliang.platform.registry.permissions import can_write, readable
 
+from .forms import (
+    DISTRIBUTIONS,
+    BudgetForm,
+    InputFormSet,
+    error_summary,
+    place_core_error,
+    spec_from_table,
+)
 from .models import UncertaintyBudget
 from .services import BudgetInputError, evaluate_and_store
 
 
+def _result(key: str):
+    """A value of the stored evaluation result (empty before the first evaluation)."""
+    return lambda b: (b.result or {}).get(key)
+
+
+#: the budget list's columns, as the page shows them
+BUDGET_COLUMNS = (
+    lists.Column(gettext_lazy("标题"), lambda b: b.title),
+    lists.Column(gettext_lazy("检定/校准记录"), lambda b: b.event or "—"),
+    lists.Column(gettext_lazy("编制单位"), lambda b: b.owner),
+    lists.Column("y", _result("y")),
+    lists.Column("U", _result("U")),
+    lists.Column("k", _result("k")),
+)
+
+
 def budget_list(request: HttpRequest) -> HttpResponse:
-    budgets = readable(request.user, UncertaintyBudget).select_related("event", "owner")[:200]
-    return render(request, "calibration/budget_list.html", {"budgets": budgets})
+    budgets = (
+        readable(request.user, UncertaintyBudget).select_related("event", "owner").order_by("-pk")
+    )
+    exported = lists.export_response(request, budgets, BUDGET_COLUMNS, "budgets")
+    if exported is not None:
+        return exported
+    listing = lists.paginate(request, budgets)
+    return render(
+        request,
+        "calibration/budget_list.html",
+        {"budgets": listing.page.object_list, "listing": listing},
+    )
 
 
 def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -49,33 +83,24 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-class BudgetForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("标题"), max_length=200)
-    event = forms.CharField(label=gettext_lazy("证书编号"), required=False)
-    method = forms.ChoiceField(
-        label=gettext_lazy("评定方法"), choices=UncertaintyBudget.Method.choices
-    )
-    seed = forms.IntegerField(label=gettext_lazy("随机种子"), min_value=0, initial=1)
-    spec = forms.CharField(
-        label=gettext_lazy("预算定义 (YAML)"), widget=forms.Textarea(attrs={"rows": 18, "cols": 90})
-    )
-
-    def clean_spec(self):
-        try:
-            spec = yaml.safe_load(self.cleaned_data["spec"])
-        except yaml.YAMLError as exc:
-            raise forms.ValidationError(_("YAML 语法错误：%(err)s") % {"err": exc}) from None
-        if not isinstance(spec, dict):
-            raise forms.ValidationError(_("预算定义须为映射（model、inputs …）"))
-        return spec
-
-
 @login_required
 def budget_create(request: HttpRequest) -> HttpResponse:
-    initial = {"event": request.GET.get("event", "")}
-    form = BudgetForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    """New budget: the input table (model, inputs) or, in its tab, the YAML specification.
+
+    Either way the specification is evaluated by the core before anything is saved; a refusal
+    is shown beside the row and cell it names, and nothing is stored.
+    """
+    initial = {"event": request.GET.get("event", ""), "mode": "form", "output_name": "y"}
+    post = request.POST if request.method == "POST" else None
+    form = BudgetForm(post, initial=initial)
+    rows = InputFormSet(post, prefix="inputs")
+    form_ok = form.is_valid()  # False (and no errors) when unbound
+    mode = form.cleaned_data.get("mode", "form") if form.is_bound else "form"
+    # the table is validated even when the rest of the form is not: every error shows at once
+    table_ok = mode == "form" and form.is_bound and rows.is_valid()
+    if form_ok and (mode == "yaml" or table_ok):
         data = form.cleaned_data
+        spec = data["spec"] if mode == "yaml" else spec_from_table(form, rows)
         event = None
         if data["event"]:
             event = (
@@ -89,12 +114,12 @@ def budget_create(request: HttpRequest) -> HttpResponse:
         owner = event.performed_by if event else (profile.organisation if profile else None)
         if owner is None:
             form.add_error("event", _("请填写证书编号或使用所属机构账号"))
-        if form.is_valid():
+        if spec is not None and form.is_valid():
             budget = UncertaintyBudget(
                 event=event,
                 owner=owner,
                 title=data["title"],
-                spec=data["spec"],
+                spec=spec,
                 method=data["method"],
                 seed=data["seed"],
             )
@@ -103,13 +128,31 @@ def budget_create(request: HttpRequest) -> HttpResponse:
             try:
                 evaluate_and_store(budget)
             except BudgetInputError as exc:
-                form.add_error("spec", str(exc))
+                if mode == "yaml":
+                    form.add_error("spec", str(exc))
+                else:
+                    place_core_error(form, rows, str(exc), exc.input, exc.field)
             else:
                 with transaction.atomic(), acting_as(request.user, "budget created"):
                     budget.save()
                 return redirect("calibration:budget", pk=budget.pk)
+    if mode == "yaml":
+        rows = InputFormSet(prefix="inputs")  # the table tab was not used: show it empty
     status = 400 if request.method == "POST" else 200
-    return render(request, "calibration/budget_form.html", {"form": form}, status=status)
+    return render(
+        request,
+        "calibration/budget_form.html",
+        {
+            "form": form,
+            "rows": rows,
+            "mode": mode,
+            "row_errors": error_summary(rows)
+            if request.method == "POST" and mode == "form"
+            else [],
+            "distributions": DISTRIBUTIONS,
+        },
+        status=status,
+    )
 
 
 def event_budget_panel(request: HttpRequest, obj) -> str | None:

@@ -1,6 +1,7 @@
 """Certificates API: the workflow, downloads, and public verification (no login)."""
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -56,7 +57,7 @@ def _out(cert: Certificate) -> dict:
 def _get(request, pk: int) -> Certificate:
     cert = readable(_user(request), Certificate).select_related("event").filter(pk=pk).first()
     if cert is None:
-        raise HttpError(404, f"certificate {pk} not found")
+        raise HttpError(404, _("未找到证书 %(pk)s") % {"pk": pk})
     return cert
 
 
@@ -84,7 +85,7 @@ def create_draft(request: HttpRequest, payload: DraftIn):
     user = _user(request)
     event = readable(user, CalibrationEvent).filter(certificate_no=payload.event).first()
     if event is None:
-        raise HttpError(422, f"event: unknown calibration event {payload.event!r}")
+        raise HttpError(422, _("event：未知的检定/校准记录“%(event)s”") % {"event": payload.event})
     return Status(201, _step(services.create_draft, event, user))
 
 
@@ -120,13 +121,13 @@ def import_external(
 
     user = _user(request)
     if file.size > MAX_UPLOAD:
-        raise HttpError(413, f"file: larger than {MAX_UPLOAD // (1024 * 1024)} MiB")
+        raise HttpError(413, _("file：文件大于 %(size)d MiB") % {"size": MAX_UPLOAD // 2**20})
     std = readable(user, MeasurementStandard).filter(code=standard).first()
     if std is None:
-        raise HttpError(422, f"standard: unknown standard {standard!r}")
+        raise HttpError(422, _("standard：未知的计量标准“%(code)s”") % {"code": standard})
     lab = Organisation.objects.filter(code=laboratory).first()
     if lab is None:
-        raise HttpError(422, f"laboratory: unknown organisation {laboratory!r}")
+        raise HttpError(422, _("laboratory：未知的机构“%(code)s”") % {"code": laboratory})
     return Status(201, _step(services.import_external, file.read(), std, lab, user))
 
 
@@ -160,14 +161,14 @@ def _verification(result: services.Verification) -> dict:
 def verify_number(request: HttpRequest, number: str):
     result = services.verify(number=number)
     if result.certificate is None:  # unknown, or a draft: the same answer, so no draft leaks
-        raise HttpError(404, f"no certificate numbered {number}")
+        raise HttpError(404, _("没有编号为 %(number)s 的证书") % {"number": number})
     return _verification(result)
 
 
 @router.post("/verify", auth=None, summary="Public: verify an uploaded DCC XML file")
 def verify_upload(request: HttpRequest, file: File[UploadedFile], number: Form[str | None] = None):
     if file.size > MAX_UPLOAD:
-        raise HttpError(413, f"file: larger than {MAX_UPLOAD // (1024 * 1024)} MiB")
+        raise HttpError(413, _("file：文件大于 %(size)d MiB") % {"size": MAX_UPLOAD // 2**20})
     return _verification(services.verify(xml=file.read(), number=number))
 
 

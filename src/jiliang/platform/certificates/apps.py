@@ -11,9 +11,9 @@ class CertificatesConfig(AppConfig):
         from jiliang.platform.audit.signals import audit_models
         from jiliang.platform.ledger import service as ledger
         from jiliang.platform.registry.permissions import POLICIES, Policy
-        from jiliang.platform.registry.views import register_detail_panel
+        from jiliang.platform.registry.views import register_detail_panel, register_home_panel
 
-        from . import models, services, views
+        from . import home, models, services, views
 
         audit_models(models.Certificate)
         POLICIES[models.Certificate] = Policy(
@@ -22,4 +22,14 @@ class CertificatesConfig(AppConfig):
             ("event__performed_by__region__code", "event__instrument__region__code"),
         )
         register_detail_panel(views.event_certificates_panel)
+        register_home_panel(home.home_panel)  # a lab's certificates on its home page
         ledger.register_leaf_source(services.logged_leaf_count, services.audit_certificates)
+        # signing keys at rest (unencrypted in the data dir, no or a wrong passphrase): named at
+        # `check`/`runserver` and in the log of a serving process's first request
+        from django.core import checks as django_checks
+        from django.core.signals import request_started
+
+        from . import checks
+
+        django_checks.register(checks.check_signing_keys, "jiliang")
+        request_started.connect(checks.log_key_problems_once, dispatch_uid="jiliang-pki-keys")

@@ -41,7 +41,10 @@ class Certificate(models.Model):
         related_name="replaced_by",
     )
     xml = models.TextField(_("DCC XML"))
-    canonical_hash = models.CharField(_("规范化哈希 SHA-256"), max_length=64, blank=True)
+    # indexed: an uploaded copy is looked up by its hash (a scan read every row's XML)
+    canonical_hash = models.CharField(
+        _("规范化哈希 SHA-256"), max_length=64, blank=True, db_index=True
+    )
     validation = models.JSONField(_("校验报告"), null=True, blank=True)
     prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -14,6 +14,13 @@ file written to a temporary file in the same directory and moved into place with
 
 Laboratory certificates are valid :data:`DEFAULT_DAYS` (two years) unless the operator says
 otherwise; an expired or revoked certificate can neither sign nor verify.
+
+Private keys at rest are PKCS #8 encrypted (``BestAvailableEncryption``: PBES2, PBKDF2-SHA256,
+AES-256-CBC) with the passphrase the service receives at start (``JILIANG_KEY_PASSPHRASE_FILE``
+or ``JILIANG_KEY_PASSPHRASE``), so someone who can read the data directory and the database
+cannot re-sign with a laboratory's key. Unencrypted keys are written and used only where
+:func:`plaintext_keys_allowed` (demo and tests, debug, or a PKI directory outside the data
+directory); ``jiliang pki encrypt-keys`` (:func:`encrypt_keys`) migrates existing ones.
 """
 
 from __future__ import annotations
@@ -136,10 +143,68 @@ def _new_key(algorithm: str):
     raise PkiError(f"algorithm: {algorithm!r} is not 'ec' (P-256) or 'rsa' (3072 bit)")
 
 
-def _key_pem(key) -> bytes:
+#: what an operator sets to give the service its key passphrase (named in every message)
+PASSPHRASE_VARS = "JILIANG_KEY_PASSPHRASE_FILE (or JILIANG_KEY_PASSPHRASE)"
+
+
+def passphrase() -> bytes | None:
+    """The key passphrase the service received at start (settings), or ``None``."""
+    value = getattr(settings, "JILIANG_KEY_PASSPHRASE", None)
+    return value.encode("utf-8") if value else None
+
+
+def inside_data_dir(path: Path) -> bool:
+    """``path`` lies in the data directory (where a disk-and-database insider reads)."""
+    return Path(path).resolve().is_relative_to(Path(settings.DATA_DIR).resolve())
+
+
+def plaintext_keys_allowed() -> bool:
+    """Unencrypted private keys may be written and used.
+
+    Only in the demo and tests (``JILIANG_PKI_AUTO_ENROL``: throw-away keys under a test CA),
+    in debug mode, or when ``JILIANG_PKI_DIR`` lies outside the data directory (keys kept
+    apart from the data, as the operator chose). Everywhere else a key at rest is encrypted.
+    """
+    return bool(settings.JILIANG_PKI_AUTO_ENROL or settings.DEBUG or not inside_data_dir(pki_dir()))
+
+
+def _refuse_plaintext(what: str) -> PkiError:
+    return PkiError(
+        f"{what}: private keys inside the data directory {settings.DATA_DIR} must be "
+        f"encrypted: give the service a passphrase with {PASSPHRASE_VARS} (then run "
+        "`jiliang pki encrypt-keys` for existing keys), or set JILIANG_PKI_DIR outside the "
+        "data directory"
+    )
+
+
+def is_encrypted(key_pem: bytes) -> bool:
+    """The PEM is an encrypted private key (PKCS #8, or OpenSSL's traditional form)."""
+    markers = (b"-----BEGIN ENCRYPTED PRIVATE KEY-----", b"Proc-Type: 4,ENCRYPTED")
+    return any(marker in key_pem for marker in markers)
+
+
+def _plain_pem(key) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+
+
+def _encrypted_pem(key, secret: bytes) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(secret),
+    )
+
+
+def _key_pem(key, what: str = "key") -> bytes:
+    """``key`` as it is stored: encrypted with the passphrase, or refused where it must be."""
+    secret = passphrase()
+    if secret is not None:
+        return _encrypted_pem(key, secret)
+    if not plaintext_keys_allowed():
+        raise _refuse_plaintext(what)
+    return _plain_pem(key)
 
 
 def _pem(cert: x509.Certificate) -> bytes:
@@ -156,11 +221,37 @@ def _load_certs(data: bytes, what: str) -> list[x509.Certificate]:
     return certs
 
 
-def _load_key(data: bytes, what: str):
+def _load_key(data: bytes, what: str, stored: bool = True):
+    """Load a private key; ``stored``: one of the PKI's own files (plaintext refused there).
+
+    An encrypted key needs the service's passphrase; a wrong one is named as such. A key
+    handed in for import (``stored=False``) may be unencrypted: it is encrypted when stored.
+    """
+    if is_encrypted(data):
+        secret = passphrase()
+        if secret is None:
+            raise PkiError(
+                f"{what}: the private key is encrypted but the service has no passphrase: "
+                f"set {PASSPHRASE_VARS}"
+            )
+        try:
+            return serialization.load_pem_private_key(data, password=secret)
+        except (ValueError, TypeError):
+            hint = (
+                "wrong passphrase, or the key was encrypted with another one"
+                if stored
+                else "decrypt a key encrypted elsewhere first, e.g. `openssl pkcs8 -in key.pem`"
+            )
+            raise PkiError(
+                f"{what}: the passphrase from {PASSPHRASE_VARS} does not decrypt this private "
+                f"key ({hint})"
+            ) from None
+    if stored and not plaintext_keys_allowed():
+        raise _refuse_plaintext(what)
     try:
         return serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        raise PkiError(f"{what}: cannot load an unencrypted PEM private key ({exc})") from exc
+        raise PkiError(f"{what}: cannot load a PEM private key ({exc})") from exc
 
 
 def _same_key(key, cert: x509.Certificate) -> bool:
@@ -207,6 +298,27 @@ def revocations() -> list[Revocation]:
 def trust_store() -> TrustStore:
     """The configured anchors with the recorded revocations (what verification uses)."""
     return TrustStore(trust_anchors(), revocations())
+
+
+def trust_state() -> str:
+    """SHA-256 (hex) of everything :func:`trust_store` is made of: the PKI directory, whether
+    test anchors count, each anchor file's name and bytes, and the revocation list.
+
+    A cached signature verification is only reused under the same trust state, so adding or
+    removing an anchor or recording a revocation takes effect on the next request. Reading the
+    few small files costs microseconds; parsing them (what a verification needs) costs more.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    root = pki_dir()
+    digest.update(f"{root}\0{bool(settings.JILIANG_PKI_AUTO_ENROL)}\0".encode())
+    for path in sorted((root / "trust").glob("*.pem")):
+        data = path.read_bytes()
+        digest.update(f"{path.name}\0{len(data)}\0".encode() + data)
+    revoked = root / "revoked.json"
+    digest.update(b"revoked\0" + (revoked.read_bytes() if revoked.exists() else b""))
+    return digest.hexdigest()
 
 
 def add_trust(pem: bytes, name: str | None = None) -> list[x509.Certificate]:
@@ -274,6 +386,7 @@ def init_ca(
     if not 1 <= days <= 36500:
         raise PkiError(f"days: {days} is not between 1 and 36500")
     key = _new_key(algorithm)
+    key_pem = _key_pem(key, str(key_path))  # refused (nothing written) where it must be encrypted
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
@@ -298,7 +411,7 @@ def init_ca(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
         .sign(key, hashes.SHA256())
     )
-    write_private_key(key_path, _key_pem(key))
+    write_private_key(key_path, key_pem)
     write_atomic(cert_path, _pem(cert))
     write_atomic(pki_dir() / "trust" / f"platform-ca-{fingerprint(cert)[:16]}.pem", _pem(cert))
     return cert
@@ -333,7 +446,7 @@ def make_csr(code: str, name: str, algorithm: str = "ec") -> bytes:
     )
     csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
     pem = csr.public_bytes(serialization.Encoding.PEM)
-    write_private_key(folder / "pending-key.pem", _key_pem(key))
+    write_private_key(folder / "pending-key.pem", _key_pem(key, f"{folder}/pending-key.pem"))
     write_atomic(folder / "request.csr.pem", pem)
     return pem
 
@@ -471,7 +584,9 @@ def install(
                 f"(run `jiliang pki csr {code}`)"
             )
         key_pem = pending.read_bytes()
-    key = _load_key(key_pem, "key")
+    key = _load_key(key_pem, f"{folder}/pending-key.pem" if from_pending else "key", from_pending)
+    # as stored: encrypted with the service's passphrase (an imported key may come unencrypted)
+    stored_pem = _key_pem(key, f"{folder}/key.pem")
     if not _same_key(key, leaf):
         raise PkiError("certificate: the certificate does not match the laboratory's private key")
     if _is_ca(leaf):
@@ -495,7 +610,7 @@ def install(
     old_serial = (
         _serial(_load_certs(old_cert.read_bytes(), "cert")[0]) if old_cert.exists() else None
     )
-    write_private_key(folder / "key.pem", key_pem)
+    write_private_key(folder / "key.pem", stored_pem)
     write_atomic(old_cert, chain_pem)
     if from_pending:  # the request is answered: its key now lives in key.pem
         pending.unlink()
@@ -552,7 +667,10 @@ def is_enrolled(code: str) -> bool:
 
 
 def signing_material(code: str) -> tuple[bytes, bytes]:
-    """The laboratory's active key and certificate chain (PEM), refused if unusable now."""
+    """The laboratory's active key and certificate chain (PEM), refused if unusable now.
+
+    The key comes back decrypted, in memory only (for ``sign_dcc``); on disk it stays encrypted.
+    """
     folder = _lab_dir(code)
     if not is_enrolled(code):
         raise PkiError(
@@ -562,7 +680,8 @@ def signing_material(code: str) -> tuple[bytes, bytes]:
         )
     key_pem, chain_pem = (folder / "key.pem").read_bytes(), (folder / "cert.pem").read_bytes()
     leaf = _load_certs(chain_pem, f"{folder}/cert.pem")[0]
-    if not _same_key(_load_key(key_pem, f"{folder}/key.pem"), leaf):
+    key = _load_key(key_pem, f"{folder}/key.pem")
+    if not _same_key(key, leaf):
         raise PkiError(f"laboratory {code}: key.pem does not match cert.pem; re-enrol")
     now = _now()
     if now > leaf.not_valid_after_utc:
@@ -583,7 +702,7 @@ def signing_material(code: str) -> tuple[bytes, bytes]:
             f"{leaf.issuer.rfc4514_string()}) does not chain to a trusted anchor (a self-made "
             "test CA, or a removed root); an operator must enrol a new one"
         )
-    return key_pem, chain_pem
+    return _plain_pem(key), chain_pem
 
 
 def auto_enrol(code: str, name: str) -> dict:
@@ -606,3 +725,139 @@ def is_test_anchor(cert: x509.Certificate) -> bool:
     """A self-made CA from auto-enrolment or ``make_test_pki`` (never for production)."""
     orgs = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
     return bool(orgs) and orgs[0].value == TEST_ORGANISATION
+
+
+# -- private keys at rest ----------------------------------------------------------------------
+
+
+def private_key_files() -> list[Path]:
+    """Every private key of the PKI: the platform CA's, each lab's active and pending key."""
+    root = pki_dir()
+    found = {*root.glob("*/key.pem"), *root.glob("*/pending-key.pem")}
+    return sorted(p for p in found if p.is_file())
+
+
+def _open_with(data: bytes, secret: bytes | None):
+    """The key in ``data`` opened with ``secret`` (``None`` for an unencrypted key), or None."""
+    try:
+        return serialization.load_pem_private_key(data, password=secret)
+    except (ValueError, TypeError):
+        return None
+
+
+def encrypt_keys(old_passphrase: bytes | None = None) -> list[tuple[Path, str]]:
+    """Encrypt every unencrypted private key with the service's passphrase (``encrypt-keys``).
+
+    Keys encrypted with ``old_passphrase`` are re-encrypted with the current one (changing the
+    passphrase). All keys are read and opened first; if any cannot be opened nothing is
+    written. Each key is then replaced atomically (temporary file 0600, ``os.replace``) after
+    checking that the new file decrypts to the same key. Running it again changes nothing.
+
+    Returns ``(path, status)`` per key; status ``encrypted``, ``re-encrypted`` or
+    ``already encrypted``.
+    """
+    secret = passphrase()
+    if secret is None:
+        raise PkiError(
+            f"no key passphrase: set {PASSPHRASE_VARS} for this command and for the service"
+        )
+    plan: list[tuple[Path, object | None, str]] = []
+    for path in private_key_files():
+        data = path.read_bytes()
+        if not is_encrypted(data):
+            key, status = _open_with(data, None), "encrypted"
+            if key is None:
+                raise PkiError(f"{path}: not a PEM private key; nothing was written")
+        elif _open_with(data, secret) is not None:
+            key, status = None, "already encrypted"
+        elif old_passphrase is not None and (key := _open_with(data, old_passphrase)):
+            status = "re-encrypted"
+        else:
+            tried = "neither the new nor the old passphrase" if old_passphrase else "the passphrase"
+            raise PkiError(
+                f"{path}: {tried} from {PASSPHRASE_VARS} does not decrypt this key (wrong "
+                "passphrase? to change the passphrase, give the old one with "
+                "--old-passphrase-file); nothing was written"
+            )
+        plan.append((path, key, status))
+    for path, key, _status in plan:
+        if key is None:
+            continue
+        pem = _encrypted_pem(key, secret)
+        reopened = _open_with(pem, secret)
+        if reopened is None or not _same_public(reopened, key):  # never replace a key blindly
+            raise PkiError(f"{path}: the encrypted key did not decrypt back; left unchanged")
+        write_private_key(path, pem)
+    return [(path, status) for path, _key, status in plan]
+
+
+def _same_public(a, b) -> bool:
+    raw = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    return a.public_key().public_bytes(*raw) == b.public_key().public_bytes(*raw)
+
+
+def key_problems() -> list[tuple[str, str]]:
+    """What stops (``error``) or weakens (``warning``) signing with the keys at rest now.
+
+    Used by the system check and the first-request log: unencrypted keys where they must be
+    encrypted, encrypted keys without (or with the wrong) passphrase, a passphrase file kept in
+    the data directory, a short passphrase.
+    """
+    problems: list[tuple[str, str]] = []
+    secret = passphrase()
+    file = getattr(settings, "JILIANG_KEY_PASSPHRASE_FILE", None)
+    if file is not None and inside_data_dir(file):
+        problems.append(
+            (
+                "warning",
+                f"the key passphrase file {file} is inside the data directory "
+                f"{settings.DATA_DIR}: whoever reads the keys reads the passphrase too; keep it "
+                "outside (e.g. /etc/jiliang/key-passphrase, or a systemd credential)",
+            )
+        )
+    if secret is not None and len(secret) < 16:
+        problems.append(
+            (
+                "warning",
+                "the key passphrase is shorter than 16 characters: PKCS #8 encryption derives "
+                "its key with only 2 048 PBKDF2 rounds, so use a random one "
+                "(`openssl rand -base64 32`)",
+            )
+        )
+    plaintext, locked, wrong = [], [], []
+    for path in private_key_files():
+        data = path.read_bytes()
+        if not is_encrypted(data):
+            plaintext.append(path)
+        elif secret is None:
+            locked.append(path)
+        elif _open_with(data, secret) is None:
+            wrong.append(path)
+    if plaintext and not plaintext_keys_allowed():
+        problems.append(
+            (
+                "error",
+                f"{len(plaintext)} unencrypted private key(s) inside the data directory "
+                f"({', '.join(map(str, plaintext[:3]))}{' …' if len(plaintext) > 3 else ''}): "
+                f"signing with them is refused; set {PASSPHRASE_VARS} and run "
+                "`jiliang pki encrypt-keys`, or set JILIANG_PKI_DIR outside the data directory",
+            )
+        )
+    if locked:
+        problems.append(
+            (
+                "error",
+                f"{len(locked)} private key(s) are encrypted but the service has no passphrase "
+                f"({locked[0]}): signing fails until {PASSPHRASE_VARS} is set",
+            )
+        )
+    if wrong:
+        problems.append(
+            (
+                "error",
+                f"the key passphrase does not decrypt {len(wrong)} private key(s) ({wrong[0]}): "
+                "wrong passphrase, or keys encrypted with an older one (`jiliang pki "
+                "encrypt-keys --old-passphrase-file OLD` re-encrypts them)",
+            )
+        )
+    return problems

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import EllipsisType
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiliang.core.dcc import (
     DccError,
@@ -53,11 +57,27 @@ logger = logging.getLogger(__name__)
 
 
 class WorkflowError(ValueError):
-    """A step that is not allowed now (wrong state, same person reviewing)."""
+    """A step that is not allowed now (wrong state, same person reviewing).
+
+    Its message is shown to the user as is: written in Chinese and translated through Django
+    i18n into the request's language (English in certificates/translations_en.py).
+    """
 
 
 class NotAllowed(WorkflowError):
     """The user may not take this step for this laboratory's certificates."""
+
+
+def _status_label(status: str | None) -> str:
+    """A certificate status as users read it: its translated label (the code if it has none).
+
+    Messages name the label, never the stored code ("已签发", not "issued"); the API keeps the
+    code in its own ``status`` fields.
+    """
+    try:
+        return str(Certificate.Status(status).label)
+    except ValueError:
+        return str(status)
 
 
 # -- keys ------------------------------------------------------------------------------------
@@ -131,6 +151,34 @@ def _decision_statement(event: CalibrationEvent):
     )
 
 
+def _verification_statements(event: CalibrationEvent) -> list:
+    """For a verification (检定): the statement that says so, carrying the verdict, so the signed
+    DCC itself decides its form (检定证书 or 检定结果通知书, ``core.dcc.summary``)."""
+    from jiliang.core.dcc.records import Statement
+    from jiliang.core.dcc.summary import VERIFICATION_REF_TYPE
+
+    if event.kind != CalibrationEvent.Kind.VERIFICATION:
+        return []
+    # only pass / fail are verdicts of a verification; anything else is stated without one
+    verdict = event.conformity if event.conformity in ("pass", "fail") else None
+    conclusion = {
+        "pass": ("合格", "conforms"),
+        "fail": ("不合格", "does not conform"),
+        None: ("未作出合格判定", "no conformity verdict was reached"),
+    }[verdict]
+    return [
+        Statement(
+            VERIFICATION_REF_TYPE,
+            _both(
+                f"本证书记录依据检定规程进行的检定，检定结论：{conclusion[0]}",
+                "This certificate records a verification under the verification regulation; "
+                f"the item {conclusion[1]}",
+            ),
+            conformity=verdict,
+        )
+    ]
+
+
 def record_for_event(event: CalibrationEvent, number: str, prepared_by: str) -> CalibrationRecord:
     """The plain DCC record of a calibration event (the input of ``core.dcc.build_dcc``)."""
     item_obj = event.item
@@ -199,7 +247,7 @@ def record_for_event(event: CalibrationEvent, number: str, prepared_by: str) -> 
         ),
         decision_rule=decision,
         laboratory_code=event.performed_by.code,
-        statements=[],
+        statements=_verification_statements(event),
         equipment=[
             Equipment(
                 name=_both(s.name),
@@ -225,7 +273,7 @@ def _next_number(event: CalibrationEvent) -> str:
 
 def _require(user, event: CalibrationEvent) -> None:
     if not authors(user, event):
-        raise NotAllowed("only the performing laboratory may prepare or issue its certificates")
+        raise NotAllowed(_("只有执行检定/校准的实验室可以编制或签发其证书"))
 
 
 def create_draft(event: CalibrationEvent, user, replaces: Certificate | None = None) -> Certificate:
@@ -237,12 +285,14 @@ def create_draft(event: CalibrationEvent, user, replaces: Certificate | None = N
         .exclude(status__in=[Certificate.Status.WITHDRAWN])
         .exists()
     ):
-        raise WorkflowError("this event already has a certificate; amend it instead")
+        raise WorkflowError(_("该检定/校准记录已有证书；请更正该证书"))
     number = _next_number(event)
     try:
         xml = build_dcc(record_for_event(event, number, user.get_username()))
     except DccError as exc:
-        raise WorkflowError(f"the event cannot be expressed as a DCC: {exc}") from None
+        raise WorkflowError(
+            _("该检定/校准记录无法表示为 DCC：%(error)s") % {"error": exc}
+        ) from None
     cert = Certificate(
         number=number,
         event=event,
@@ -259,7 +309,10 @@ def create_draft(event: CalibrationEvent, user, replaces: Certificate | None = N
 def submit(cert: Certificate, user) -> Certificate:
     _require(user, cert.event)
     if cert.status != Certificate.Status.DRAFT:
-        raise WorkflowError(f"only a draft can be submitted (status: {cert.status})")
+        raise WorkflowError(
+            _("只有草稿可以提交核验（当前状态：%(status)s）")
+            % {"status": _status_label(cert.status)}
+        )
     cert.status = Certificate.Status.IN_REVIEW
     with transaction.atomic(), acting_as(user, "submitted for review"):
         cert.save()
@@ -281,15 +334,18 @@ def _issuable(xml: bytes) -> dict:
     missing = [p for p in report.problems if p.kind == "schema-unavailable"]
     if missing:
         logger.error("certificate cannot be issued: %s", missing[0].message)
+        # the remedy itself is the core's (no Django there): an operator's instructions
         raise SchemaMissing(
-            f"the certificate cannot be issued: {install_hint(report.schema_version or '?')}"
+            _("证书无法签发：%(hint)s") % {"hint": install_hint(report.schema_version or "?")}
         )
     if not report.valid:
         shown = "; ".join(f"[{p.kind}] {p.xpath}: {p.message}" for p in report.problems[:5])
         more = len(report.problems) - 5
+        if more > 0:
+            shown += _("（另有 %(more)d 项）") % {"more": more}
         raise WorkflowError(
-            "the certificate is not valid (XSD, D-SI units, semantics) and cannot be issued: "
-            f"{shown}{f' (and {more} more)' if more > 0 else ''}"
+            _("证书不符合要求（XSD、D-SI 单位、语义），无法签发：%(problems)s")
+            % {"problems": shown}
         )
     return report.to_dict()
 
@@ -299,9 +355,12 @@ def issue(cert: Certificate, reviewer) -> Certificate:
     the lab, log the canonical hash, mark issued."""
     _require(reviewer, cert.event)
     if cert.status != Certificate.Status.IN_REVIEW:
-        raise WorkflowError(f"only a certificate in review can be issued (status: {cert.status})")
+        raise WorkflowError(
+            _("只有待核验的证书可以签发（当前状态：%(status)s）")
+            % {"status": _status_label(cert.status)}
+        )
     if cert.prepared_by_id == reviewer.pk:
-        raise WorkflowError("the reviewer must be a second person, not the one who prepared it")
+        raise WorkflowError(_("核验人必须是编制人以外的另一人"))
     validation = _issuable(cert.xml.encode())
     lab = cert.event.performed_by
     key, chain = signing_material(lab)
@@ -316,7 +375,7 @@ def issue(cert: Certificate, reviewer) -> Certificate:
     if reasons:
         logger.error("signature of %s does not verify: %s", cert.number, "; ".join(reasons))
         raise SigningUnavailable(
-            f"the laboratory's signature does not verify, nothing was issued: {reasons[0]}"
+            _("实验室的签名未通过验证，未签发任何证书：%(reason)s") % {"reason": reasons[0]}
         )
     with transaction.atomic(), acting_as(reviewer, "reviewed and issued"):
         cert.validation = validation
@@ -345,12 +404,12 @@ def issue(cert: Certificate, reviewer) -> Certificate:
 
 def amend(cert: Certificate, user) -> Certificate:
     if cert.status != Certificate.Status.ISSUED:
-        raise WorkflowError("only an issued certificate can be amended")
+        raise WorkflowError(_("只有已签发的证书可以更正"))
     pending = Certificate.objects.filter(replaces=cert).first()
     if pending is not None:  # one amendment at a time (it was an IntegrityError, a 500)
         raise WorkflowError(
-            f"amendment {pending.number} ({pending.status}) is already under way: "
-            "continue it, or withdraw it first"
+            _("更正 %(number)s（%(status)s）已在进行中：请继续完成，或先将其撤回")
+            % {"number": pending.number, "status": _status_label(pending.status)}
         )
     return create_draft(cert.event, user, replaces=cert)
 
@@ -358,9 +417,9 @@ def amend(cert: Certificate, user) -> Certificate:
 def withdraw(cert: Certificate, user, reason: str) -> Certificate:
     _require(user, cert.event)
     if cert.status != Certificate.Status.ISSUED:
-        raise WorkflowError("only an issued certificate can be withdrawn")
+        raise WorkflowError(_("只有已签发的证书可以撤回"))
     if not reason.strip():
-        raise WorkflowError("reason: give the reason for the withdrawal")
+        raise WorkflowError(_("reason：请填写撤回原因"))
     with transaction.atomic(), acting_as(user, reason):
         cert.status = Certificate.Status.WITHDRAWN
         cert.withdrawn_at = timezone.now()
@@ -394,7 +453,8 @@ def public_certificates():
 
 
 def entitlement_problem(attributes: dict[str, list[str]], org: Organisation) -> str | None:
-    """Why a signer with certificate subject ``attributes`` may not sign for ``org``, or None.
+    """Why a signer with certificate subject ``attributes`` may not sign for ``org`` (in the
+    active language), or None.
 
     The platform's enrolment writes the laboratory's unified social credit code as
     organizationIdentifier (X.520 2.5.4.97) and its name as O. A code decides when present
@@ -409,11 +469,11 @@ def entitlement_problem(attributes: dict[str, list[str]], org: Organisation) -> 
     names |= {n[:64] for n in names}  # enrolment truncates O to X.520's 64 characters
     if not attributes.get("organizationIdentifier") and set(attributes.get("O", [])) & names:
         return None
-    who = ", ".join(f"{k}={'/'.join(v)}" for k, v in attributes.items()) or "an unnamed signer"
-    return (
-        f"the signer ({who}) is not entitled to sign for {org.name} ({org.code}): its "
-        "certificate names neither that credit code nor that organisation"
-    )
+    who = ", ".join(f"{k}={'/'.join(v)}" for k, v in attributes.items()) or _("未署名的签名人")
+    return _(
+        "签名人（%(who)s）无权代表 %(name)s（%(code)s）签名：其证书既未载明该统一社会信用代码，"
+        "也未载明该机构名称"
+    ) % {"who": who, "name": org.name, "code": org.code}
 
 
 def _leaf_kind(cert: Certificate) -> str:
@@ -474,7 +534,9 @@ class LogStatus:
     """A certificate's public status as its log leaves say (never the mutable column).
 
     ``status``: issued / external / superseded / withdrawn, None when its issue leaf is not in
-    the log. ``problems``: why the leaves do not vouch for the stored certificate.
+    the log. ``problems``: why the leaves do not vouch for the stored certificate, each a
+    verdict reason in the UI language that names what failed (transparency log, signature,
+    status).
     """
 
     status: str | None
@@ -503,47 +565,68 @@ def _leaf_status(log: Log, cert: Certificate, leaf: ledger.ParsedLeaf) -> str:
     if ledger.find_leaf(log, ledger.leaf_payload(SUPERSEDED_KIND, cert.number, leaf.digest)):
         return "superseded"
     # amendments issued before superseded leaves existed: the replacement's issue leaf
-    new = Certificate.objects.filter(replaces=cert, ledger_index__isnull=False).first()
-    if new is not None and _issue_leaf_matches(
-        log, new.ledger_index, new.number, new.canonical_hash
+    # (``replaced_by``: one-to-one, so at most one; loaded with ``cert`` by :func:`verify`)
+    new = getattr(cert, "replaced_by", None)
+    if (
+        new is not None
+        and new.ledger_index is not None
+        and _issue_leaf_matches(log, new.ledger_index, new.number, new.canonical_hash)
     ):
         return "superseded"
     return "external" if leaf.kind == "certificate-external" else "issued"
 
 
-def log_status(cert: Certificate, digest: str | None, xml: bytes | None = None) -> LogStatus:
+def log_status(
+    cert: Certificate,
+    digest: str | None,
+    xml: bytes | None = None,
+    *,
+    signer: dict[str, str] | EllipsisType | None = ...,
+    log: Log | None = None,
+) -> LogStatus:
     """Derive ``cert``'s status from its leaves: the issue leaf at its index, then a withdrawal
     or superseded leaf for the same number and hash, each found through the log's leaf-hash
     index (one lookup each, no scan). ``xml``: the signed DCC whose signature is compared with
-    the logged signer (v2 leaves; v1 leaves logged no signer and are not compared).
+    the logged signer (v2 leaves; v1 leaves logged no signer and are not compared); or
+    ``signer``: that DCC's :func:`signer_identity`, already computed. ``log``: an open log to
+    read (left open); without one it is opened and closed here.
     """
     if cert.ledger_index is None:
-        return LogStatus(None, ["the certificate is not in the transparency log"])
-    log, _signer = ledger.ensure_log()
+        return LogStatus(None, [_("透明日志：证书不在透明日志中")])
+    own = log is None
+    if log is None:
+        log, _signer = ledger.ensure_log()
     try:
         leaf = _issue_leaf_matches(log, cert.ledger_index, cert.number, digest)
         if leaf is None:
-            return LogStatus(
-                None, ["the content's canonical hash is not the one in the transparency log"]
-            )
+            return LogStatus(None, [_("透明日志：内容的规范化哈希与透明日志中记录的不一致")])
         result = LogStatus(None)
         if leaf.version >= 2:
             result.logged_signer = dict(leaf.extras)
-            actual = signer_identity(xml) if xml is not None else None
+            if signer is ...:
+                signer = signer_identity(xml) if xml is not None else None
+            actual = signer
             if actual != leaf.extras:
                 logged = leaf.extras.get("signer-serial", "?")
-                shown = (actual or {}).get("signer-serial", "none")
+                shown = (actual or {}).get("signer-serial", _("无签名"))
                 result.problems.append(
-                    "the signature is not the logged one (re-signed after issue?): logged "
-                    f"signer certificate serial {logged}, this signature's {shown}"
+                    _(
+                        "签名：此签名不是透明日志记录的签名（签发后被重新签名？）：日志记录的"
+                        "签名人证书序列号为 %(logged)s，此签名的为 %(shown)s"
+                    )
+                    % {"logged": logged, "shown": shown}
                 )
         result.status = _leaf_status(log, cert, leaf)
     finally:
-        log.close()
+        if own:
+            log.close()
     if cert.status not in _COLUMN_FOR[result.status]:
         result.problems.append(
-            f"the status column says {cert.status} but the certificate's leaves say "
-            f"{result.status}: the record was changed outside the platform"
+            _(
+                "状态：状态栏记载为“%(column)s”，但证书的日志叶表明为“%(logged)s”：该记录在"
+                "平台之外被修改过"
+            )
+            % {"column": _status_label(cert.status), "logged": _status_label(result.status)}
         )
     elif result.status == "external":
         # the log says "third-party, not withdrawn"; whether its signature was verified at
@@ -591,10 +674,9 @@ def _public_schema(report: dict | None) -> dict | None:
     for p in report.get("problems", []):
         message = p.get("message", "")
         if p.get("kind") == "schema-unavailable":
-            message = (
-                f"the XSD for DCC schemaVersion {report.get('schema_version')} is not installed "
-                "on this server, so the format could not be checked"
-            )
+            message = _("本服务器未安装 DCC schemaVersion %(version)s 的 XSD，因此无法检查格式") % {
+                "version": report.get("schema_version")
+            }
         problems.append({**p, "message": _scrub(message)})
     return {**report, "problems": problems}
 
@@ -656,43 +738,144 @@ def _reasons(
 ) -> list[str]:
     """Every reason the verdict is not "valid" (empty: valid); ``logged``: :func:`log_status`."""
     if cert is None:
-        return ["no certificate with this number or content was issued here"]
+        return [_("本平台未签发过具有此编号或内容的证书")]
     reasons = []
     org = cert.event.performed_by
     if cert.status == Certificate.Status.UNVERIFIED:
         reasons.append(
-            "unverified external certificate: registered by a laboratory without a valid "
-            "signature of a trusted signer entitled for the issuer it names"
+            _(
+                "未核实的外部证书：由实验室登记，但没有受信任且有权代表其所称签发机构的签名人的"
+                "有效签名"
+            )
         )
     if not signature or not signature.get("valid"):
-        reasons.append("signature: not valid (integrity or trust failed)")
+        reasons.append(_("签名：无效（完整性或信任检查未通过）"))
     elif signature.get("signed_hash") != digest:
-        reasons.append("signature: it does not cover the content shown")
+        reasons.append(_("签名：签名未覆盖所显示的内容"))
     elif cert.status != Certificate.Status.UNVERIFIED:
         problem = entitlement_problem(signature.get("signer_attributes") or {}, org)
         if problem:
-            reasons.append(f"signer: {problem}")
+            reasons.append(_("签名人：%(problem)s") % {"problem": problem})
     if not schema or not schema.get("valid"):
-        reasons.append("format: not valid against the XSD of its schemaVersion and D-SI")
+        reasons.append(_("格式：不符合其 schemaVersion 的 XSD 与 D-SI"))
     if digest is None:
-        reasons.append("canonical hash: the content could not be hashed")
+        reasons.append(_("规范化哈希：无法计算内容的哈希"))
     elif digest != cert.canonical_hash:
-        reasons.append("canonical hash: the content differs from the certificate issued here")
+        reasons.append(_("规范化哈希：内容与本平台签发的证书不一致"))
     elif logged is not None:
-        for problem in logged.problems:
-            where = "status" if problem.startswith("the status column") else "transparency log"
-            where = "signature" if problem.startswith("the signature is") else where
-            reasons.append(f"{where}: {problem}")
+        # each already says what failed (transparency log, signature, status)
+        reasons.extend(logged.problems)
     if not inclusion or not inclusion.get("verified"):
-        reasons.append("transparency log: no verified inclusion proof")
+        reasons.append(_("透明日志：没有经过验证的包含证明"))
     if logged is not None and logged.status is not None:
         if logged.status in ("superseded", "withdrawn"):
-            reasons.append(f"status: not the current version ({logged.status}, per the log)")
+            reasons.append(
+                _("状态：不是现行版本（%(status)s，依据透明日志）")
+                % {"status": _status_label(logged.status)}
+            )
         elif logged.status == Certificate.Status.UNVERIFIED:
-            reasons.append(f"status: not the current version ({logged.status})")
+            reasons.append(
+                _("状态：不是现行版本（%(status)s）") % {"status": _status_label(logged.status)}
+            )
     elif not cert.is_current:
-        reasons.append(f"status: not the current version ({cert.status})")
+        reasons.append(
+            _("状态：不是现行版本（%(status)s）") % {"status": _status_label(cert.status)}
+        )
     return reasons
+
+
+@dataclass(frozen=True)
+class ContentChecks:
+    """What a DCC's bytes alone decide: schema report, signature report (both as dicts), its
+    canonical hash (None: not hashable, ``digest_error`` says why) and the signer identity the
+    log compares (:func:`signer_identity`)."""
+
+    schema: dict
+    signature: dict
+    digest: str | None
+    digest_error: str | None
+    signer: dict[str, str] | None
+
+
+#: Seconds a cached :class:`ContentChecks` is reused; also bounds how late a time-dependent
+#: change the key does not capture (an XSD installed, the clock passing a validity date not
+#: seen by the cap in :func:`content_checks`) shows.
+CHECKS_TTL_S = 300.0
+#: Cached content checks (about 10 kB each): enough for every certificate a busy page serves.
+CHECKS_MAX = 1024
+_checks: OrderedDict[tuple[str, str, str], tuple[float, ContentChecks]] = OrderedDict()
+_checks_lock = threading.Lock()
+
+
+def _compute_checks(xml: bytes) -> ContentChecks:
+    schema = validate(xml).to_dict()
+    signature = verify_dcc(xml, trust_anchors()).to_dict()
+    try:
+        digest, error = canonical_hash(xml), None
+    except DccError as exc:
+        digest, error = None, str(exc)
+    return ContentChecks(schema, signature, digest, error, signer_identity(xml))
+
+
+def _expiry(checks: ContentChecks, now: float) -> float:
+    """When (epoch s) ``checks`` stop holding: the TTL, or sooner the signing certificate's
+    notAfter (past it the signature is expired) or, before it, its notBefore."""
+    import datetime as dt
+
+    until = now + CHECKS_TTL_S
+    for key in ("not_before", "not_after"):
+        value = checks.signature.get(key)
+        try:
+            edge = dt.datetime.fromisoformat(value).timestamp() if value else None
+        except ValueError:
+            edge = None
+        if edge is not None and edge > now:
+            until = min(until, edge)
+    return until
+
+
+def content_checks(xml: bytes) -> ContentChecks:
+    """Schema validation, XAdES signature verification and canonical hash of ``xml``, cached.
+
+    Verifying a signature and validating against the XSD cost ~10 ms a request; the results
+    depend only on the bytes, the trust anchors with their revocations, the installed schemas
+    and the time. They are kept per SHA-256 of the exact bytes (so any change to a copy — a
+    tampered value, a comment, a new signature — is checked afresh) and per trust state
+    (:func:`pki.trust_state`: an added anchor or a revocation applies at once), for at most
+    :data:`CHECKS_TTL_S` and never past the signer certificate's validity. What the log and
+    the database say (status, withdrawal, the logged signer) is not cached: it is read on
+    every request. Callers get copies, so nothing they do changes the cache.
+    """
+    import copy
+    import hashlib
+    import time
+
+    from jiliang.core.dcc.schemas import default_schema_dirs
+
+    key = (
+        hashlib.sha256(xml).hexdigest(),
+        pki.trust_state(),
+        "\0".join(str(d) for d in default_schema_dirs()),
+    )
+    now = time.time()
+    with _checks_lock:
+        hit = _checks.get(key)
+        if hit is not None and hit[0] > now:
+            _checks.move_to_end(key)
+            return copy.deepcopy(hit[1])
+    checks = _compute_checks(xml)  # outside the lock: other requests go on meanwhile
+    with _checks_lock:
+        _checks[key] = (_expiry(checks, now), checks)
+        _checks.move_to_end(key)
+        while len(_checks) > CHECKS_MAX:
+            _checks.popitem(last=False)
+    return copy.deepcopy(checks)
+
+
+def clear_content_checks() -> None:
+    """Forget every cached :func:`content_checks` result (tests, after replacing schemas)."""
+    with _checks_lock:
+        _checks.clear()
 
 
 def verify(xml: bytes | None = None, number: str | None = None) -> Verification:
@@ -702,46 +885,61 @@ def verify(xml: bytes | None = None, number: str | None = None) -> Verification:
     certificates in review are not found (as for an unknown number).
     """
     problems: list[str] = []
-    public = public_certificates().select_related("event__performed_by", "event__standard__owner")
+    public = public_certificates().select_related(
+        "event__performed_by", "event__standard__owner", "replaced_by"
+    )
     # a typed or scanned number is looked up NFKC-folded, invisible characters dropped: a
     # look-alike ("JD-1\u200b2") finds the real record rather than nothing (or a twin)
     cert = public.filter(number=certificate_lookup_key(number)).first() if number else None
     digest = schema = signature = None
+    checks: ContentChecks | None = None
     if xml is not None:
-        schema = validate(xml).to_dict()
-        signature = verify_dcc(xml, trust_anchors()).to_dict()
-        try:
-            digest = canonical_hash(xml)
-        except DccError as exc:
-            problems.append(f"not a readable DCC: {exc}")
+        checks = content_checks(xml)
+        schema, signature, digest = checks.schema, checks.signature, checks.digest
+        if digest is None:
+            problems.append(_("不是可读取的 DCC：%(error)s") % {"error": checks.digest_error})
         else:
             by_hash = public.filter(canonical_hash=digest).first()
-            if by_hash is None:
-                problems.append("no certificate with this content was issued here")
-            elif cert is not None and by_hash.pk != cert.pk:
-                problems.append("the file is a different certificate than the number given")
-            cert = cert or by_hash
             if number is None:
                 try:
                     number = parse_dcc(xml).certificate_id
                 except DccError:
                     number = None
+            # the certificate the copy claims to be (the number given, else its own): a copy
+            # that differs from it is reported as such, not as an unknown number
+            named = cert or (
+                public.filter(number=certificate_lookup_key(number)).first() if number else None
+            )
+            if by_hash is None and named is not None:
+                # the very sentence of the page's copy-differs notice (one translation)
+                problems.append(
+                    _(
+                        "编号为 %(number)s 的证书确实存在，但此副本与签发的版本不一致（已被篡改，"
+                        "或不是签发的版本）。"
+                    )
+                    % {"number": named.number}
+                )
+            elif by_hash is None:
+                problems.append(_("本平台未签发过具有此内容的证书"))
+            elif cert is not None and by_hash.pk != cert.pk:
+                problems.append(_("文件与所给编号不是同一份证书"))
+            cert = cert or by_hash or named
     elif cert is not None:
-        stored = cert.xml.encode()
-        schema = validate(stored).to_dict()
-        signature = verify_dcc(stored, trust_anchors()).to_dict()
-        try:
-            digest = canonical_hash(stored)
-        except DccError as exc:
-            problems.append(f"the stored certificate is not a readable DCC: {exc}")
+        checks = content_checks(cert.xml.encode())
+        schema, signature, digest = checks.schema, checks.signature, checks.digest
+        if digest is None:
+            problems.append(
+                _("存储的证书不是可读取的 DCC：%(error)s") % {"error": checks.digest_error}
+            )
     if number and cert is None:
-        problems.append(f"no certificate numbered {number}")
-    inclusion = (
-        ledger.inclusion(cert.ledger_index) if cert and cert.ledger_index is not None else None
-    )
+        problems.append(_("没有编号为 %(number)s 的证书") % {"number": number})
+    # one log handle kept by this thread for every read below (opening a log costs ~5 ms)
+    log = ledger.reader() if cert is not None and cert.ledger_index is not None else None
+    inclusion = ledger.inclusion(cert.ledger_index, log=log) if log is not None else None
     logged = None
     if cert is not None and digest is not None and digest == cert.canonical_hash:
-        logged = log_status(cert, digest, xml if xml is not None else cert.xml.encode())
+        # ``checks`` is of the very bytes hashed to ``digest``: its signer is this signature's
+        logged = log_status(cert, digest, signer=checks.signer if checks else None, log=log)
     reasons = _reasons(cert, digest, schema, signature, inclusion, logged)
     current = None
     if cert is not None:
@@ -852,19 +1050,19 @@ def import_external(xml: bytes, standard, laboratory: Organisation, user) -> Cer
     from jiliang.core.units import UnitError, parse_dsi
 
     if not authors(user, standard):
-        raise NotAllowed("only the owner of the standard may register its calibrations")
+        raise NotAllowed(_("只有计量标准的所有者可以登记其校准证书"))
     try:
         parse_xml(xml)
         parsed = parse_dcc(xml)
         digest = canonical_hash(xml)
     except DccError as exc:
-        raise WorkflowError(f"file: not a readable DCC: {exc}") from None
+        raise WorkflowError(_("file：不是可读取的 DCC：%(error)s") % {"error": exc}) from None
     try:
         parsed.certificate_id = normalise_certificate_no(parsed.certificate_id)
     except IdentifierError as exc:
-        raise WorkflowError(f"file: certificate identifier: {exc}") from None
+        raise WorkflowError(_("file：证书编号：%(error)s") % {"error": exc}) from None
     if Certificate.objects.filter(number=parsed.certificate_id).exists():
-        raise WorkflowError(f"certificate {parsed.certificate_id} is already registered")
+        raise WorkflowError(_("证书 %(number)s 已登记") % {"number": parsed.certificate_id})
     usable = []
     for q in parsed.quantities():
         try:
@@ -877,7 +1075,7 @@ def import_external(xml: bytes, standard, laboratory: Organisation, user) -> Cer
     with_u = [q for q in usable if q.uncertainty and q.uncertainty.expanded]
     quantity = (with_u or usable or [None])[0]
     if parsed.begin_date is None:
-        raise WorkflowError("file: the DCC has no beginPerformanceDate")
+        raise WorkflowError(_("file：DCC 中没有 beginPerformanceDate"))
     event = CalibrationEvent(
         certificate_no=parsed.certificate_id,
         kind="calibration",
@@ -903,8 +1101,9 @@ def import_external(xml: bytes, standard, laboratory: Organisation, user) -> Cer
     try:
         event.full_clean()
     except ValidationError as exc:
+        fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
         raise WorkflowError(
-            f"the DCC does not make a valid calibration record: {exc.message_dict}"
+            _("该 DCC 不能构成有效的校准记录：%(errors)s") % {"errors": fields}
         ) from None
     check = verify_dcc(xml, trust_anchors())
     verified = (

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiliang.core.dcc.errors import RenderError
@@ -18,6 +19,7 @@ from jiliang.platform.registry.permissions import readable
 
 from . import services
 from .models import Certificate
+from .results import certificate_results
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -48,6 +50,8 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cert": cert,
             "check": check,
             "can_act": authors(request.user, cert.event),
+            # from the certificate's own DCC (signed once issued), not from the event's row
+            "results": certificate_results(cert.xml, cert.event.kind),
         },
     )
 
@@ -81,7 +85,12 @@ def action(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         return render(
             request,
             "certificates/detail.html",
-            {"cert": cert, "error": str(exc), "can_act": True},
+            {
+                "cert": cert,
+                "error": str(exc),
+                "can_act": True,
+                "results": certificate_results(cert.xml, cert.event.kind),
+            },
             status=409,
         )
     return redirect("certificates:detail", pk=result.pk)
@@ -99,7 +108,13 @@ def download_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from django.conf import settings
 
     try:
-        pdf = render_pdf(cert.xml.encode(), url_base=settings.PUBLIC_URL)
+        pdf = render_pdf(
+            cert.xml.encode(),
+            url_base=settings.PUBLIC_URL,
+            # not issued yet: every page is marked, so a draft is never taken for a certificate
+            draft=cert.status in (Certificate.Status.DRAFT, Certificate.Status.IN_REVIEW),
+            default_kind=cert.event.kind,
+        )
     except RenderError:
         # no CJK font on this server: a configuration fault, temporary from the user's side
         # (503 with a page that says so and links the XML), not a crash
@@ -115,16 +130,36 @@ def public_verify(request: HttpRequest, number: str | None = None) -> HttpRespon
     """No login: enter a number, follow the QR code, or upload a DCC XML file."""
     number = number or request.GET.get("number") or request.POST.get("number") or None
     upload = request.FILES.get("file")
-    result = error = None
+    result = error = results = results_warning = None
+    copy_differs = False
     if upload is not None and upload.size > MAX_UPLOAD:
-        error = f"file larger than {MAX_UPLOAD // (1024 * 1024)} MiB"
+        error = _("file：文件大于 %(size)d MiB") % {"size": MAX_UPLOAD // (1024 * 1024)}
     elif upload is not None or number:
-        result = services.verify(xml=upload.read() if upload else None, number=number)
+        data = upload.read() if upload else None
+        result = services.verify(xml=data, number=number)
+        if result.certificate is not None:
+            # the results of what was verified: the presented copy, else the stored certificate
+            shown = data if data is not None else result.certificate.xml
+            results = certificate_results(shown, result.certificate.event.kind)
+            if not result.valid:
+                results_warning = _("此证书未通过核验：以下结果不可信赖。")
+            # a certificate of that number exists here, but the presented copy is not it
+            copy_differs = data is not None and (
+                result.canonical_hash is None
+                or result.canonical_hash != result.certificate.canonical_hash
+            )
     # An unknown number and a draft's number get the same 404: drafts stay inside their lab.
     not_found = result is not None and upload is None and result.certificate is None
     return render(
         request,
         "certificates/verify.html",
-        {"result": result, "error": error, "number": number or ""},
+        {
+            "result": result,
+            "error": error,
+            "number": number or "",
+            "results": results,
+            "results_warning": results_warning,
+            "copy_differs": copy_differs,
+        },
         status=400 if error else 404 if not_found else 200,
     )

@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,6 +149,55 @@ def verifier_key() -> str:
     return (ledger_dir() / VKEY).read_text().strip()
 
 
+class _Reader:
+    """A log kept open for reads by one thread, and which log it is (path, log.json inode)."""
+
+    def __init__(self, identity: tuple, log: Log) -> None:
+        self.identity = identity
+        self.log = log
+
+    def __del__(self) -> None:
+        # the thread ended (its locals go) or the log was replaced: release the files. Only
+        # the tile store is closed by hand: the leaf index's SQLite connection belongs to the
+        # reading thread and closes itself when collected.
+        with suppress(Exception):  # at interpreter shutdown there is nothing left to release
+            self.log.store.close()
+
+
+_readers = threading.local()
+
+
+def _log_identity() -> tuple | None:
+    path = ledger_dir()
+    try:
+        stat = (path / "log.json").stat()
+    except FileNotFoundError:
+        return None
+    return (str(path), stat.st_dev, stat.st_ino)
+
+
+def reader() -> Log:
+    """This thread's read-only handle of the platform's log, kept open between requests.
+
+    Opening a log takes its file lock, runs crash recovery and fsyncs its files (~5 ms, and the
+    lock serialises concurrent requests); an open log sees later commits anyway (``Log.size``
+    refreshes from the commit counter), so the public verification reads through one handle
+    per server thread. Reopened when the data directory's log is another one (another path, or
+    log.json replaced by a restore). Never append through it: writers go through
+    :func:`_exclusive` and open their own.
+    """
+    identity = _log_identity()
+    held: _Reader | None = getattr(_readers, "held", None)
+    if held is not None and identity is not None and held.identity == identity:
+        return held.log
+    if held is not None:  # another log now: let go of the old one's files
+        _readers.held = None
+        held.log.close()
+    log, _signer = ensure_log()
+    _readers.held = _Reader(_log_identity(), log)
+    return log
+
+
 @contextmanager
 def _exclusive() -> Iterator[None]:
     """One syncing writer per data directory (threads and processes alike)."""
@@ -246,20 +295,25 @@ def append_payload(payload: bytes) -> int:
             log.close()
 
 
-def inclusion(index: int) -> dict:
+def inclusion(index: int, log: Log | None = None) -> dict:
     """Inclusion proof of leaf ``index`` against the latest signed checkpoint, verified here.
 
     Returns the proof file, the checkpoint note and whether the proof checks out — what the public
-    verification page shows.
+    verification page shows. ``log``: an open log to read (:func:`reader`), left open; without
+    one the log is opened and closed here.
     """
     from jiliang.core.ledger import Ed25519Verifier, LedgerError, open_checkpoint, verify_inclusion
 
-    log, _signer = ensure_log()
+    own = log is None
+    if log is None:
+        log, _signer = ensure_log()
     try:
         note = log.latest_checkpoint()
         if note is None:
             return {"verified": False, "error": "no signed checkpoint yet"}
-        head = open_checkpoint(note, Ed25519Verifier.from_vkey(verifier_key())).checkpoint
+        # ensure_log (here or when ``log`` was opened) made the key pair: read the key, no reopen
+        vkey = (ledger_dir() / VKEY).read_text().strip()
+        head = open_checkpoint(note, Ed25519Verifier.from_vkey(vkey)).checkpoint
         if index >= head.size:
             return {
                 "verified": False,
@@ -278,7 +332,8 @@ def inclusion(index: int) -> dict:
             "checkpoint": note.decode(),
         }
     finally:
-        log.close()
+        if own:
+            log.close()
 
 
 def on_entry_recorded(sender, entry: AuditEntry, **kwargs) -> None:

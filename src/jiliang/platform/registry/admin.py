@@ -62,8 +62,12 @@ class QualificationInline(ScopeInline):
 
 def _admin_for(resource) -> type[admin.ModelAdmin]:
     model = resource.model
+    # every relation is a raw-id box (or an autocomplete below), never a <select> of the whole
+    # target table: 2 000 instruments made an add page of megabytes (issue 18)
     fks = [
-        f.name for f in model._meta.get_fields() if getattr(f, "many_to_one", False) and f.concrete
+        f.name
+        for f in model._meta.get_fields()
+        if f.concrete and (getattr(f, "many_to_one", False) or getattr(f, "one_to_one", False))
     ]
     attrs = {
         "list_display": list(resource.columns),

@@ -2,8 +2,9 @@
 
 Per resource: ``GET /<slug>`` (filters, ``q`` search, ``limit``/``offset`` pagination),
 ``GET /<slug>/{id}``, ``POST /<slug>``, ``PATCH /<slug>/{id}``, ``DELETE /<slug>/{id}``, plus
-``GET /<slug>/{id}/history`` (audit trail). Writes run in one transaction, are validated by the
-model's ``full_clean`` (field-named 422 errors), and are attributed in the audit trail.
+``GET /<slug>/{id}/history`` (audit trail, newest first, ``limit`` ≤ 500 from ``offset``).
+Writes run in one transaction, are validated by the model's ``full_clean`` (field-named 422
+errors), and are attributed in the audit trail.
 """
 
 import datetime as dt
@@ -27,6 +28,13 @@ from .resources import NATURAL_KEYS, RESOURCES, Resource
 router = Router(tags=["registry"])
 
 MAX_LIMIT = 500
+
+
+class HistoryPage(Schema):
+    """Paging of ``GET /<slug>/{id}/history`` (newest entry first)."""
+
+    limit: int = Field(100, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=10**9)
 
 
 class FieldErrors(Exception):
@@ -310,9 +318,12 @@ def _register(resource: Resource) -> None:
     @router.get(
         f"/{slug}/{{pk}}/history", response=list[AuditEntryOut], operation_id=f"history_{name}"
     )
-    def history(request, pk: int):
+    def history(request, pk: int, page: Query[HistoryPage]):
+        """The record's audit entries, newest first, ``limit`` at a time from ``offset``."""
         obj = get_object(request, pk)
-        return list(AuditEntry.objects.filter(model=model._meta.label_lower, object_id=str(obj.pk)))
+        entries = AuditEntry.objects.filter(model=model._meta.label_lower, object_id=str(obj.pk))
+        # paged: a record edited 20 000 times returned 8 MB in 8 s in one response (issue 18)
+        return list(entries[page.offset : page.offset + page.limit])
 
     @router.post(f"/{slug}", response={201: out_schema}, operation_id=f"create_{name}")
     def create_item(request, payload: in_schema):  # type: ignore[valid-type]

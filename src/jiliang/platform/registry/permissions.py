@@ -7,10 +7,12 @@ to the organisation that owns a record and which lead to its region. Views and t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 
@@ -55,6 +57,25 @@ POLICIES: dict[type[models.Model], Policy] = {
 }
 
 
+#: Extra read grants per model, contributed by other apps (registry does not know them): each is
+#: called as ``grant(user)`` and returns a ``Q`` over the model of further records that user may
+#: read (never write), or ``None``. Supervision: a lab reads the instruments whose compulsory
+#: verification is assigned to it. Register in ``AppConfig.ready`` with :func:`register_read_grant`.
+READ_GRANTS: dict[type[models.Model], list[Callable[[object], Q | None]]] = {}
+
+
+def register_read_grant(model: type[models.Model], grant: Callable[[object], Q | None]) -> None:
+    """Let ``grant(user)`` widen what :func:`readable` returns for ``model`` (reads only)."""
+    grants = READ_GRANTS.setdefault(model, [])
+    if grant not in grants:
+        grants.append(grant)
+
+
+def _granted(user, model: type[models.Model]) -> Q | None:
+    found = [q for grant in READ_GRANTS.get(model, ()) if (q := grant(user)) is not None]
+    return reduce(or_, found) if found else None
+
+
 def _profile(user):
     return getattr(user, "profile", None) if user is not None and user.is_authenticated else None
 
@@ -90,14 +111,55 @@ def readable(user, model: type[models.Model], queryset=None):
             return qs
         if prefix is None or not policy.region_paths:
             return qs.none()
-        return qs.filter(_any(policy.region_paths, "__startswith", prefix)).distinct()
-    visible = Q() if policy.public else Q(pk__in=[])
+        scoped = qs.filter(_any(policy.region_paths, "__startswith", prefix))
+        return scoped.distinct() if _multi_valued(model, policy.region_paths) else scoped
+    if policy.public:
+        return qs
     org_id = user_organisation_id(user)
-    if role in (Role.LAB_STAFF, Role.ENTERPRISE) and org_id is not None and policy.org_paths:
-        if policy.public:
-            return qs
-        return qs.filter(visible | _any(policy.org_paths, "", org_id)).distinct()
-    return qs if policy.public else qs.none()
+    own = (
+        _any(policy.org_paths, "", org_id)
+        if role in (Role.LAB_STAFF, Role.ENTERPRISE) and org_id is not None and policy.org_paths
+        else None
+    )
+    granted = _granted(user, model)
+    allowed = [q for q in (own, granted) if q is not None]
+    if not allowed:
+        return qs.none()
+    scoped = qs.filter(reduce(or_, allowed))
+    # a grant's Q may follow a reverse relation (assigned tasks): only then can rows repeat
+    repeats = granted is not None or _multi_valued(model, policy.org_paths)
+    return scoped.distinct() if repeats else scoped
+
+
+def _multi_valued(model: type[models.Model], paths: tuple[str, ...]) -> bool:
+    """Does any lookup path cross a to-many relation (reverse FK, many-to-many)?
+
+    Only such a join can repeat a row. ``DISTINCT`` is kept for those and dropped for forward
+    foreign keys: on a 10⁵-row list a ``COUNT(*) FROM (SELECT DISTINCT …)`` costs hundreds of
+    ms (every column of every row de-duplicated) where the plain count reads an index.
+    """
+    for path in paths:
+        current = model
+        for part in path.split("__"):
+            try:
+                field = current._meta.get_field(part)
+            except FieldDoesNotExist:
+                break  # a lookup (startswith, …), not a relation: the path ends here
+            if field.many_to_many or field.one_to_many:
+                return True
+            if not field.is_relation:
+                break
+            current = field.related_model
+    return False
+
+
+def can_read_any(user, model: type[models.Model]) -> bool:
+    """Can ``user`` read records of ``model`` at all (menus, home cards)?
+
+    Decided by :func:`readable` itself, without a query: ``False`` exactly when the policy gives
+    the user nothing (``qs.none()``), so a page whose every row would be hidden is not offered.
+    """
+    return not readable(user, model).query.is_empty()
 
 
 def _resolve(obj: models.Model, path: str):

@@ -35,6 +35,8 @@ class SpecialFilter:
 
     label: str
     apply: Callable[[models.QuerySet], models.QuerySet]
+    #: what the filter computes, in one translated sentence shown next to its counts
+    definition: str = ""
 
 
 #: ``model → {param: SpecialFilter}``, registered in ``AppConfig.ready`` with

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,16 +18,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiliang.platform import lists
+from jiliang.platform.accounts.roles import Role, role_of
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.audit.models import AuditEntry
 from jiliang.platform.widgets import IsoDateInput
 
+from . import display
 from . import models as m
 from .authority import Denied, authorise, may, settable, snapshot
-from .permissions import can_write, readable
+from .permissions import can_read_any, can_write, readable, user_organisation_id
 from .resources import BY_SLUG, NATURAL_KEYS, RESOURCES, SPECIAL_FILTERS, Resource
 
-PAGE_SIZE = 50
+PAGE_SIZE = lists.PAGE_SIZE
 
 #: Extra sections on a record's detail page, contributed by other apps (traceability chain,
 #: certificates, supervision status…). Each is called as ``panel(request, obj)`` and returns
@@ -89,73 +91,125 @@ def _filter_choices(resource: Resource, params) -> list[dict]:
 
 
 def _cells(obj: models.Model, names: tuple[str, ...]) -> list:
-    cells = []
-    for name in names:
-        field = obj._meta.get_field(name)
-        if field.choices:
-            cells.append(getattr(obj, f"get_{name}_display")())
-        elif isinstance(field, models.BooleanField):
-            cells.append("✔" if getattr(obj, name) else "—")
-        else:
-            value = getattr(obj, name)
-            cells.append("" if value is None else value)
-    return cells
+    """Displayed values (choice labels, catalogue names, quantities with symbols): display.py."""
+    return [display.cell(obj, name) for name in names]
+
+
+#: Sections of the home page contributed by other apps (supervision figures, pending
+#: verifications, certificates…), each called as ``panel(request)`` and returning rendered HTML or
+#: ``None`` when it has nothing for this user's role; register in ``AppConfig.ready`` with
+#: :func:`register_home_panel`. A panel shows only data its user can read, and nothing empty.
+HOME_PANELS: list[Callable[[HttpRequest], str | None]] = []
+
+#: registry models with a count card on the home page (when the user's policy reads them)
+HOME_COUNTED = (
+    m.Organisation,
+    m.MeasurementStandard,
+    m.Instrument,
+    m.CalibrationEvent,
+    m.ReferenceMaterial,
+    m.CMC,
+)
+
+
+def register_home_panel(panel: Callable[[HttpRequest], str | None]) -> None:
+    if panel not in HOME_PANELS:
+        HOME_PANELS.append(panel)
+
+
+def _own_scopes(user):
+    """A lab's own accreditation/authorisation scopes, soonest expiry first (others: none)."""
+    org_id = user_organisation_id(user)
+    if role_of(user) is not Role.LAB_STAFF or org_id is None:
+        return []
+    return list(
+        readable(user, m.Scope)
+        .filter(organisation_id=org_id)
+        .order_by("valid_to", "kind", "quantity")[:20]
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """Each role's own home: count cards only for what its read policy shows, the overdue card
+    and category table only for roles that read instruments, the apps' panels for the rest."""
     today = timezone.localdate()
+    user = request.user
     counts = [
-        (r, readable(request.user, r.model).count())
+        (r, readable(user, r.model).count())
         for r in RESOURCES
-        if r.model
-        in (
-            m.Organisation,
-            m.MeasurementStandard,
-            m.Instrument,
-            m.CalibrationEvent,
-            m.ReferenceMaterial,
-            m.CMC,
-        )
+        if r.model in HOME_COUNTED and can_read_any(user, r.model)
     ]
-    instruments = readable(request.user, m.Instrument)
+    reads_instruments = can_read_any(user, m.Instrument)
+    instruments = readable(user, m.Instrument)
     by_category = (
-        instruments.values("category").annotate(n=Count("id")).order_by("-n")[:12]
-        if request.user.is_authenticated
+        list(instruments.values("category").annotate(n=Count("id")).order_by("-n")[:12])
+        if reads_instruments
         else []
     )
     # "overdue" has one meaning, the core schedule's, registered by the app that applies it
     special = SPECIAL_FILTERS.get(m.Instrument, {}).get("overdue")
     overdue = (
-        special.apply(readable(request.user, m.Instrument)).count()
-        if request.user.is_authenticated and special is not None
-        else None
+        special.apply(instruments).count() if reads_instruments and special is not None else None
     )
     return render(
         request,
         "home.html",
-        {"counts": counts, "by_category": list(by_category), "overdue": overdue, "today": today},
+        {
+            "counts": counts,
+            "by_category": by_category,
+            "overdue": overdue,
+            "overdue_definition": special.definition if special is not None else "",
+            "today": today,
+            "scopes": _own_scopes(user),
+            "panels": [html for panel in HOME_PANELS if (html := panel(request))],
+        },
     )
+
+
+def _export_columns(resource: Resource) -> list[lists.Column]:
+    """The list's columns for CSV/XLSX: the same headers and displayed values as the page."""
+
+    def cell(name: str):
+        return lambda obj: _cells(obj, (name,))[0]
+
+    return [lists.Column(display.header(resource.model, c), cell(c)) for c in resource.columns]
+
+
+def _definition(resource: Resource, active: dict[str, str]) -> str:
+    """What the count means when a special filter (e.g. overdue) is applied: its definition."""
+    specials = SPECIAL_FILTERS.get(resource.model, {})
+    texts = []
+    for param in active:
+        special = specials.get(param)
+        if special is not None and special.definition:
+            texts.append(f"{special.label}：{special.definition}")
+    return " ".join(texts)
 
 
 def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
     resource = _resource(slug)
     qs, active, term = _filtered(request, resource)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    exported = lists.export_response(request, qs, _export_columns(resource), resource.slug)
+    if exported is not None:
+        return exported
+    listing = lists.paginate(
+        request, qs, per_page=PAGE_SIZE, definition=_definition(resource, active)
+    )
+    page = listing.page
     rows = [(obj, _cells(obj, resource.columns)) for obj in page.object_list]
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "registry/list.html",
         {
             "resource": resource,
-            "headers": [resource.model._meta.get_field(c).verbose_name for c in resource.columns],
+            "headers": [display.header(resource.model, c) for c in resource.columns],
             "rows": rows,
             "page": page,
+            "listing": listing,
             "filters": _filter_choices(resource, request.GET),
             "active": active,
             "q": term,
-            "querystring": query.urlencode(),
+            "querystring": listing.querystring,
             "can_create": bool(settable(request.user, resource.model)),
         },
     )
@@ -178,7 +232,16 @@ def resource_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if isinstance(obj, m.Organisation):
         related.append((_("能力范围"), BY_SLUG["scopes"], obj.scopes.all()[:50]))
         related.append((_("计量标准"), BY_SLUG["standards"], obj.standards.all()[:50]))
-    history = AuditEntry.objects.filter(model=obj._meta.label_lower, object_id=str(obj.pk))[:100]
+    # paged, not cut at 100 (older changes were unreachable), and without the before/after
+    # snapshots the table does not show: a record edited 10⁴ times stays one fast page
+    history_listing = lists.paginate(
+        request,
+        AuditEntry.objects.filter(model=obj._meta.label_lower, object_id=str(obj.pk)).defer(
+            "before", "after"
+        ),
+        name="history",
+        per_page=50,
+    )
     return render(
         request,
         "registry/detail.html",
@@ -187,7 +250,8 @@ def resource_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "obj": obj,
             "fields": fields,
             "related": related,
-            "history": history,
+            "history": history_listing.page.object_list,
+            "history_listing": history_listing,
             "can_edit": can_write(request.user, obj),
             "panels": [html for panel in DETAIL_PANELS if (html := panel(request, obj))],
         },
@@ -195,20 +259,8 @@ def resource_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _detail_fields(obj: models.Model) -> list[tuple[str, object]]:
-    """Label/value rows; quantities show their unit as entered and their SI value beside it."""
-    quantity_fields = set(getattr(obj, "QUANTITY_FIELDS", ())) | set(
-        getattr(obj, "DELTA_FIELDS", ())
-    )
-    rows = []
-    for f in obj._meta.concrete_fields:
-        if f.name in ("id", "unit", "si_unit") or f.name.endswith("_si"):
-            continue
-        value = _cells(obj, (f.name,))[0]
-        if f.name in quantity_fields and value != "":
-            si_value = getattr(obj, f"{f.name}_si")
-            value = f"{value} {obj.unit}  (SI: {si_value:.6g} {obj.si_unit})"
-        rows.append((f.verbose_name, value))
-    return rows
+    """Label/value rows; quantities as symbols with GUM 7.2.6 digits (display.py)."""
+    return display.detail_rows(obj)
 
 
 class NaturalKeyField(forms.CharField):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from jiliang.platform.accounts.roles import Role, role_of
-from jiliang.platform.registry.permissions import user_region_prefix
+from jiliang.platform.registry.permissions import user_organisation_id, user_region_prefix
 
 
 def supervisor_prefix(user, roles=(Role.REGULATOR,)) -> str | None:
@@ -25,3 +27,16 @@ def regulates_filing(user, filing) -> bool:
     """Is ``user`` a regulator (or admin) of the filed instrument's region?"""
     prefix = supervisor_prefix(user)
     return prefix is not None and filing.instrument.region.code.startswith(prefix)
+
+
+def assigned_instruments(user) -> Q | None:
+    """Read grant (registry ``Instrument``): the instruments whose compulsory verification is
+    assigned to the lab-staff user's institution, so it can open what it is to verify (detail
+    page, traceability chain). Only active filings count; reassigning or withdrawing a filing
+    ends the grant. Other roles: ``None`` (nothing added)."""
+    if role_of(user) is not Role.LAB_STAFF:
+        return None
+    org = user_organisation_id(user)
+    if org is None:
+        return None
+    return Q(filing__assigned_to_id=org, filing__withdrawn_on__isnull=True)

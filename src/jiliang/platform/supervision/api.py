@@ -36,7 +36,6 @@ from .models import (
     CreditEvent,
     CreditMark,
     Draw,
-    DrawResult,
     Filing,
     Notification,
     NotificationSettings,
@@ -706,18 +705,18 @@ class ResultIn(Schema):
 @router.post("/draws/{int:pk}/results", response={201: dict})
 def post_result(request, pk: int, payload: ResultIn):
     d = _writable_draw(request, pk)
-    drawn = {(s["item_id"], s["object_id"]) for s in draw_svc.selections(d)}
-    if (payload.item_id, payload.object_id) not in drawn:
-        raise FieldErrors({"object_id": ["not drawn in this draw"]})
-    if payload.outcome not in DrawResult.Outcome.values:
-        raise FieldErrors({"outcome": [f"must be one of {DrawResult.Outcome.values}"]})
-    with transaction.atomic(), acting_as(_current_user(request), _reason(request)):
-        r, _ = DrawResult.objects.update_or_create(
-            draw=d,
-            item_id=payload.item_id,
-            object_id=payload.object_id,
-            defaults={"outcome": payload.outcome, "notes": payload.notes[:500]},
+    try:
+        r = draw_svc.record_result(
+            _current_user(request),
+            d,
+            payload.item_id,
+            payload.object_id,
+            payload.outcome,
+            payload.notes,
+            _reason(request),
         )
+    except draw_svc.DrawError as exc:
+        raise FieldErrors({exc.field: [str(exc)]}) from None
     return Status(201, {"id": r.pk})
 
 

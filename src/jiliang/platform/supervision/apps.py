@@ -10,7 +10,8 @@ class SupervisionConfig(AppConfig):
     def ready(self) -> None:
         from jiliang.platform.audit.signals import audit_models
         from jiliang.platform.ledger import service as ledger
-        from jiliang.platform.registry.permissions import POLICIES, Policy
+        from jiliang.platform.registry.models import Instrument
+        from jiliang.platform.registry.permissions import POLICIES, Policy, register_read_grant
 
         from . import (
             draw_log,
@@ -49,6 +50,15 @@ class SupervisionConfig(AppConfig):
             ("event__instrument__owner_id", "event__performed_by_id"),
             ("event__instrument__region__code",),
         )
+        # a lab reads the instruments it is assigned to verify (not all of its region's)
+        from .access import assigned_instruments
+
+        register_read_grant(Instrument, assigned_instruments)
+        from jiliang.platform.registry.views import register_home_panel
+
+        from .home import home_panel
+
+        register_home_panel(home_panel)  # each role's supervision figures on the home page
         ledger.register_leaf_source(draw_log.logged_leaf_count, draw_log.audit_draws)
         self._lock_filed_instruments()
         self._register_overdue_filter()
@@ -58,9 +68,13 @@ class SupervisionConfig(AppConfig):
         from jiliang.platform.registry.models import Instrument
         from jiliang.platform.registry.resources import SpecialFilter, register_filter
 
-        from .services import overdue_instruments
+        from .services import OVERDUE_DEFINITION, overdue_instruments
 
-        register_filter(Instrument, "overdue", SpecialFilter(_("超期未检"), overdue_instruments))
+        register_filter(
+            Instrument,
+            "overdue",
+            SpecialFilter(_("超期未检"), overdue_instruments, OVERDUE_DEFINITION),
+        )
 
     @staticmethod
     def _lock_filed_instruments() -> None:

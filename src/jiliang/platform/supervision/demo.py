@@ -1,11 +1,12 @@
-"""Supervision part of the demo region: filings, schedule, inspectors, a revealed draw, records.
+"""Supervision part of the demo region: filings, schedule, inspectors, records.
 
 Called by :func:`jiliang.platform.demo.build_demo` after the registry is built::
 
     build_supervision_demo(orgs=None, instruments=None, as_of=None, seed=2035) -> dict[str, int]
 
-Deterministic for a given ``seed`` (except the draw's seed, which is fresh by design). Rows go in
-with ``bulk_create``; schedules come from :func:`jiliang.core.legal.schedule`.
+Deterministic for a given ``seed``. Rows go in with ``bulk_create``; schedules come from
+:func:`jiliang.core.legal.schedule`. The draw, budgets, certificates and notifications are the
+demo logins' work, made through the platform's services: :mod:`jiliang.platform.demo_activity`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import numpy as np
 from django.db import transaction
 
 from jiliang.core.legal.credit import early_removal_months
-from jiliang.core.legal.draw import DrawRefused
 from jiliang.core.legal.schedule import add_months
 from jiliang.platform.accounts.models import Profile
 from jiliang.platform.audit.context import acting_as
@@ -24,9 +24,8 @@ from jiliang.platform.audit.signals import bulk_create_audited
 from jiliang.platform.demo_rules import demo_params, filing_use
 from jiliang.platform.registry import models as m
 
-from . import draws as draw_svc
 from .inspections import record_inspection
-from .models import Complaint, CreditEvent, CreditMark, DrawResult, Filing
+from .models import Complaint, CreditEvent, CreditMark, Filing
 from .services import apply_schedule, catalogue, institutions_for, snapshot, today
 from .verifications import PortalError, store_verification
 
@@ -202,29 +201,7 @@ def build_supervision_demo(
         record_inspection(None, enterprises[0], "大米 500 g", 500.0, "mass", 100, net, as_of)
         counts["inspections"] = 1
 
-    province = m.Region.objects.filter(level="province").order_by("code").first()
-    if province is not None and filings:
-        item = max(
-            {f.item_code for f in filings}, key=lambda c: sum(f.item_code == c for f in filings)
-        )
-        try:
-            pools = draw_svc.build_pools(province, [{"id": item, "ratio": 0.05}])
-            draw = draw_svc.commit(None, f"{as_of.year} 年 {item} 双随机抽查", province, pools)
-            draw_svc.run(draw)
-            draw_svc.reveal(draw)
-            results = [
-                DrawResult(
-                    draw=draw,
-                    item_id=s["item_id"],
-                    object_id=s["object_id"],
-                    outcome="fail" if k % 5 == 0 else "pass",
-                )
-                for k, s in enumerate(draw.data.selections[:10])
-            ]
-            bulk_create_audited(DrawResult, results, audit)
-            counts["draws"] = 1
-        except (DrawRefused, draw_svc.DrawError):
-            counts["draws"] = 0
+    # the double-random draw is the demo regulator's work: jiliang.platform.demo_activity
     snapshot(as_of)
     return counts
 

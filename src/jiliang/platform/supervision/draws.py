@@ -14,15 +14,17 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiliang.core.legal import draw as core
 from jiliang.core.legal.supervision import draw_publication_days
+from jiliang.platform.audit.context import acting_as
 from jiliang.platform.registry.models import Organisation, Person, Region
 
 from . import draw_log
 from .access import supervisor_prefix
 from .credit import grades_for
-from .models import Draw, DrawData, Filing
+from .models import Draw, DrawData, DrawResult, Filing
 from .services import area, catalogue, today
 
 
@@ -84,15 +86,17 @@ def build_pools(
     """
     cat = catalogue()
     if not items:
-        raise DrawError("items", "at least one check item is required")
+        raise DrawError("items", _("至少需要一个检查项目"))
     out_items = []
     for i, it in enumerate(items):
         code = it.get("id")
         if code not in cat:
-            raise DrawError("items", f"items[{i}]: {code!r} is not a catalogue item code")
+            raise DrawError(
+                "items", _("第 %(n)s 项：%(code)s 不是目录条目代码") % {"n": i + 1, "code": code}
+            )
         ratio = it.get("ratio", 0)
         if not isinstance(ratio, int | float) or not 0 <= ratio <= 1:
-            raise DrawError("items", f"items[{i}]: ratio must be within [0, 1]")
+            raise DrawError("items", _("第 %(n)s 项：抽查比例须在 0 到 1 之间") % {"n": i + 1})
         out_items.append({"id": code, "name": cat.item(code).name_zh, "ratio": float(ratio)})
     held = _held_items(region.prefix, [i["id"] for i in out_items])
     grades = grades_for(list(held)) if weight_by_risk else {}
@@ -161,7 +165,11 @@ def run(draw: Draw) -> Draw:
     """Draw with the algorithm the frozen pools commit to (pools frozen before v2 name none and
     are drawn with v1); :class:`~jiliang.core.legal.draw.DrawRefused` leaves it committed."""
     if draw.stage != Draw.Stage.COMMITTED:
-        raise DrawError("stage", f"draw is {draw.stage}, not committed")
+        raise DrawError(
+            "stage",
+            _("抽取处于“%(stage)s”阶段，只能执行已承诺的抽取")
+            % {"stage": draw.get_stage_display()},
+        )
     data = draw.data
     data.selections = core.compute_selections(
         bytes.fromhex(data.seed_hex), data.pools, draw.pools_sha256
@@ -178,7 +186,10 @@ def run(draw: Draw) -> Draw:
 @transaction.atomic
 def reveal(draw: Draw) -> Draw:
     if draw.stage != Draw.Stage.DRAWN:
-        raise DrawError("stage", f"draw is {draw.stage}; run it before revealing the seed")
+        raise DrawError(
+            "stage",
+            _("抽取处于“%(stage)s”阶段：先抽取，再公开种子") % {"stage": draw.get_stage_display()},
+        )
     draw.stage = Draw.Stage.REVEALED
     draw.seed_hex = draw.data.seed_hex
     draw.revealed_at = timezone.now()
@@ -189,6 +200,29 @@ def reveal(draw: Draw) -> Draw:
 
 def selections(draw: Draw) -> list[dict]:
     return draw.data.selections or []
+
+
+def record_result(
+    user, draw: Draw, item_id: str, object_id: str, outcome: str, notes: str = "", reason: str = ""
+) -> DrawResult:
+    """Record (or correct) the inspection result of one drawn object, audited as ``user``.
+
+    The caller has checked :func:`may_operate`; :class:`DrawError` names the field when the
+    object was not drawn in ``draw`` or the outcome is not one of ``DrawResult.Outcome``.
+    """
+    drawn = {(s["item_id"], s["object_id"]) for s in selections(draw)}
+    if (item_id, object_id) not in drawn:
+        raise DrawError("object_id", _("不是本次抽中的对象"))
+    if outcome not in DrawResult.Outcome.values:
+        raise DrawError("outcome", f"must be one of {DrawResult.Outcome.values}")
+    with transaction.atomic(), acting_as(user, reason):
+        result, _created = DrawResult.objects.update_or_create(
+            draw=draw,
+            item_id=item_id,
+            object_id=object_id,
+            defaults={"outcome": outcome, "notes": notes[:500]},
+        )
+    return result
 
 
 def may_operate(user, draw: Draw) -> bool:

@@ -14,8 +14,11 @@ from .services import catalogue
 
 
 def item_choices():
+    """Catalogue items by name in the page's language (the code is the value, not the text)."""
+    from jiliang.platform.registry.templatetags.metrology import category_label
+
     cat = catalogue()
-    return [(c, f"{it.name_zh} ({c})") for c, it in sorted(cat.items.items())]
+    return sorted(((c, category_label(c)) for c in cat.items), key=lambda choice: choice[1])
 
 
 class FilingForm(forms.Form):

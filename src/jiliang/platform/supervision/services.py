@@ -27,6 +27,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from jiliang.core.legal import Catalogue, FiledInstrument, schedule
 from jiliang.core.legal import coverage as cov
@@ -201,6 +202,21 @@ def withdraw(user, f: Filing, reason: str, on: dt.date | None = None) -> Filing:
 #: filing states that make an instrument overdue (超期未检): the core schedule's verdict
 OVERDUE_STATUSES = (Filing.Status.OVERDUE, Filing.Status.MUST_REPLACE)
 
+#: what :func:`overdue_instruments` / :func:`overdue_filings` count, shown next to every such count
+OVERDUE_DEFINITION = gettext_lazy(
+    "在用、备案有效的强检器具中，按检定排期已超期的：从未检定、超过检定周期、最近一次检定不合格，"
+    "或已到轮换/报废期。"
+)
+#: what the "due soon" lists count (the schedule's due-soon window of the catalogue)
+DUE_SOON_DEFINITION = gettext_lazy(
+    "备案有效的强检器具中，检定有效期（或轮换期）将在目录规定的提前提醒天数内到期的。"
+)
+#: what the dashboard's coverage counts (:func:`coverage`): not the same set as "overdue"
+NOT_ON_TIME_DEFINITION = gettext_lazy(
+    "强检器具：备案有效、按目录属强制检定的器具（不论是否在用）；按期检定：评价日检定仍在有效期内；"
+    "未按期 = 强检器具 − 按期检定。与“超期未检”不同，未按期也计入非在用的器具。"
+)
+
 
 def overdue_filings(filings):
     """Filings in force, of instruments in use, that the core schedule finds overdue or due for
@@ -282,10 +298,13 @@ class SweepReport:
 
 
 @transaction.atomic
-def sweep(as_of: dt.date | None = None, grace: int | None = None) -> SweepReport:
+def sweep(
+    as_of: dt.date | None = None, grace: int | None = None, refresh: bool = True
+) -> SweepReport:
     """The daily supervision sweep; running it twice on one day changes nothing the second time.
 
-    1. refresh every filing's schedule from the core;
+    1. refresh every filing's schedule from the core (``refresh=False``: the caller has just
+       scheduled every filing as of ``as_of``, as the demo builder has);
     2. notify the owner's users of due-soon, overdue and must-replace filings (once per
        filing, kind and deadline), by in-app notification and e-mail;
     3. escalate filings still overdue ``grace`` days after their deadline to the regulators of
@@ -294,7 +313,7 @@ def sweep(as_of: dt.date | None = None, grace: int | None = None) -> SweepReport
     """
     as_of = as_of or today()
     grace = grace_days(as_of) if grace is None else grace
-    refreshed = refresh_schedules(as_of=as_of)
+    refreshed = refresh_schedules(as_of=as_of) if refresh else 0
     flagged = (
         Filing.objects.active()
         .filter(status__in=["due_soon", "overdue", "must_replace"])

@@ -7,7 +7,7 @@ EN = {
     "不是本次抽中的对象": "Not an object drawn in this draw",
     "事件类型": "Event type",
     "体积 (mL)": "Volume (mL)",
-    "使用单位": "User (owner)",
+    "使用单位": "Owner",
     "例如：electronic_price_scale 0.05": "For example: electronic_price_scale 0.05",
     "依据": "Basis",
     "保存": "Save",
@@ -35,7 +35,7 @@ EN = {
     "单位": "Entity",
     "单位测得值": "Measured values per unit",
     "即将到期": "Due soon",
-    "原因": "Reasons",
+    "原因": "Reason",
     "参数": "Parameters",
     "双随机、一公开": "Double-random, one-public",
     "双随机抽查": "Double-random checks",
@@ -135,7 +135,7 @@ EN = {
         "The latest verification date must not be before the initial verification date"
     ),
     "最近检定结论": "Latest verification result",
-    "有效": "Valid",
+    "有效": "Active",
     "有效期至": "Valid until",
     "未发现问题线索": "No problem found",
     "未备案": "Not filed",
@@ -183,7 +183,7 @@ EN = {
     "等级": "Level",
     "筛选": "Filter",
     "类别": "Category",
-    "类型": "Type",
+    "类型": "Kind",
     "结果": "Result",
     "结果公开期限": "Results published by",
     "结论": "Verdict",
@@ -197,7 +197,7 @@ EN = {
     ),
     "计数 (件)": "Count (items)",
     "计量不准": "Inaccurate",
-    "计量器具": "Measuring instrument",
+    "计量器具": "Instruments",
     "计量器具查验": "Instrument verification status",
     "记录时间": "Recorded at",
     "记录检查结果": "Record an inspection result",
@@ -383,6 +383,29 @@ EN = {
     "通知设置": "Notification settings",
     "通知语言": "Notification language",
     "通过电子邮件接收": "Receive by e-mail",
+    # definitions shown next to the overdue / due-soon / coverage counts (services.py)
+    "在用、备案有效的强检器具中，按检定排期已超期的：从未检定、超过检定周期、最近一次检定不合格，"
+    "或已到轮换/报废期。": (
+        "In-use compulsory instruments under a filing in force that the verification schedule "
+        "finds overdue: never verified, past the verification period, last verification failed, "
+        "or due for replacement/scrapping."
+    ),
+    "备案有效的强检器具中，检定有效期（或轮换期）将在目录规定的提前提醒天数内到期的。": (
+        "Compulsory instruments under a filing in force whose verification (or service life) "
+        "expires within the catalogue's reminder window."
+    ),
+    "强检器具：备案有效、按目录属强制检定的器具（不论是否在用）；按期检定：评价日检定仍在有效期内；"
+    "未按期 = 强检器具 − 按期检定。与“超期未检”不同，未按期也计入非在用的器具。": (
+        "Compulsory instruments: instruments under a filing in force that the catalogue puts "
+        "under compulsory verification (in use or not); verified on time: the verification is "
+        "still valid on the evaluation date; not on time = compulsory − on time. Unlike "
+        '"overdue", not on time also counts instruments that are not in use.'
+    ),
+    "检定有效、未到提醒期的。": "Verification valid and not yet within the reminder window.",
+    "已读": "Read",
+    "辖区强检备案": "Filings in my region",
+    "未指定承检机构": "No institution assigned",
+    "我的器具到期日": "Due dates of my instruments",
 }
 
 PLURALS = {

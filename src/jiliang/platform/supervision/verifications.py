@@ -25,7 +25,7 @@ from jiliang.platform.registry.permissions import user_organisation_id
 
 from .access import regulates_filing, supervisor_prefix
 from .models import Filing, VerificationRecord
-from .services import apply_schedule, institutions_for, today
+from .services import apply_schedule, institutions_for, overdue_filings, today
 
 #: portal filter → schedule statuses
 STATES = {
@@ -53,6 +53,12 @@ def institution_of(user) -> int | None:
     return user_organisation_id(user) if role_of(user) is Role.LAB_STAFF else None
 
 
+def works_assignments(user) -> bool:
+    """May ``user`` open the institution portal (承检任务): institution staff with an
+    organisation, regulators and admins (the portal view's check, and its menu entry's)."""
+    return institution_of(user) is not None or supervisor_prefix(user) is not None
+
+
 def assigned_filings(user, state: str | None = None):
     """Filings with an assigned verification the user may work on, optionally by ``state``.
 
@@ -75,7 +81,8 @@ def assigned_filings(user, state: str | None = None):
     if state:
         if state not in STATES:
             raise PortalError({"state": _("须为 %(states)s 之一") % {"states": ", ".join(STATES)}})
-        qs = qs.filter(status__in=STATES[state])
+        # "overdue" as everywhere (overdue_filings: of instruments in use), the rest by status
+        qs = overdue_filings(qs) if state == "overdue" else qs.filter(status__in=STATES[state])
     return qs.order_by("due_date", "replace_date", "pk")
 
 

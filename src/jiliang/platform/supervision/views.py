@@ -9,18 +9,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiliang.core.legal.draw import DrawRefused
+from jiliang.platform import lists
 from jiliang.platform.accounts.roles import Role, role_of
 from jiliang.platform.audit.context import acting_as
+from jiliang.platform.lists import Column
 from jiliang.platform.registry.models import Instrument, Organisation, Region
 from jiliang.platform.registry.permissions import can_write, readable, user_organisation_id
+from jiliang.platform.registry.templatetags.metrology import category_label
 
 from . import credit as credit_svc
 from . import draw_log
@@ -50,7 +53,6 @@ from .models import (
     CreditEvent,
     CreditMark,
     Draw,
-    DrawResult,
     Filing,
     Notification,
     NotificationSettings,
@@ -59,11 +61,15 @@ from .models import (
 from .notices import settings_of
 from .public import instrument_by_uuid, label_sheet, public_status
 from .services import (
+    DUE_SOON_DEFINITION,
+    NOT_ON_TIME_DEFINITION,
+    OVERDUE_DEFINITION,
     catalogue,
     check_filing,
     coverage,
     institutions_for,
     overdue_filings,
+    overdue_instruments,
     risk_list,
     sync_filing,
     today,
@@ -71,6 +77,16 @@ from .services import (
 )
 
 COMPLAINTS_PER_HOUR = 5
+
+#: the columns of every filing list (portal, due lists), as ``_filing_rows.html`` shows them
+FILING_COLUMNS = (
+    Column(gettext_lazy("器具识别编码"), lambda f: f.instrument.lifetime_id),
+    Column(gettext_lazy("名称"), lambda f: f.instrument.name),
+    Column(gettext_lazy("使用单位"), lambda f: f.instrument.owner.name),
+    Column(gettext_lazy("目录条目"), lambda f: f.item_code),
+    Column(gettext_lazy("状态"), lambda f: f.get_status_display()),
+    Column(gettext_lazy("到期日"), lambda f: f.deadline),
+)
 
 
 def _filings(request):
@@ -118,9 +134,10 @@ def portal(request, bound: dict | None = None):
     status = request.GET.get("status", "")
     if status:
         qs = qs.filter(status=status)
-    page = Paginator(qs.order_by("due_date", "replace_date", "pk"), 50).get_page(
-        request.GET.get("page")
-    )
+    qs = qs.order_by("due_date", "replace_date", "pk")
+    if (exported := lists.export_response(request, qs, FILING_COLUMNS, "filings")) is not None:
+        return exported
+    listing = lists.paginate(request, qs)
     unfiled = (
         readable(request.user, Instrument)
         .filter(filing__isnull=True, status=Instrument.Status.IN_USE)
@@ -130,7 +147,8 @@ def portal(request, bound: dict | None = None):
         request,
         "supervision/portal.html",
         {
-            "page": page,
+            "page": listing.page,
+            "listing": listing,
             "status": status,
             "statuses": Filing.Status.choices,
             "unfiled": [i for i in unfiled if can_write(request.user, Filing(instrument=i))],
@@ -276,16 +294,36 @@ def assigned(request):
     state = request.GET.get("state", "")
     if state not in portal_svc.STATES:
         state = ""
-    if portal_svc.institution_of(request.user) is None and supervisor_prefix(request.user) is None:
+    if not portal_svc.works_assignments(request.user):
         raise PermissionDenied
     base = portal_svc.assigned_filings(request.user)
-    counts = {k: base.filter(status__in=v).count() for k, v in portal_svc.STATES.items()}
+    counts = {k: portal_svc.assigned_filings(request.user, k).count() for k in portal_svc.STATES}
     qs = portal_svc.assigned_filings(request.user, state or None)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    columns = (
+        *FILING_COLUMNS,
+        Column(gettext_lazy("最近检定"), lambda f: f.last_verified),
+        Column(gettext_lazy("最近检定结论"), lambda f: f.get_last_result_display()),
+        Column(gettext_lazy("承检机构"), lambda f: f.assigned_to.name),
+    )
+    if (exported := lists.export_response(request, qs, columns, "assigned")) is not None:
+        return exported
+    definitions = {
+        "due": DUE_SOON_DEFINITION,
+        "overdue": OVERDUE_DEFINITION,
+        "done": _("检定有效、未到提醒期的。"),
+    }
+    listing = lists.paginate(request, qs, definition=definitions.get(state, ""))
     return render(
         request,
         "supervision/assigned.html",
-        {"page": page, "state": state, "counts": counts, "total": base.count()},
+        {
+            "page": listing.page,
+            "listing": listing,
+            "state": state,
+            "counts": counts,
+            "total": base.count(),
+            "overdue_definition": OVERDUE_DEFINITION,
+        },
     )
 
 
@@ -349,18 +387,30 @@ def filing_import(request):
 
 @login_required
 def due_lists(request):
-    """Overdue and expiring filings (within the catalogue's due-soon window)."""
+    """Overdue and expiring filings (within the catalogue's due-soon window), each paginated
+    (``?page=``, ``?soon_page=``) and exported (``?format=csv``, ``?list=soon&format=csv``)."""
     qs = _filings(request)
-    overdue = overdue_filings(qs).order_by("due_date", "replace_date")
-    soon = qs.filter(status="due_soon").order_by("due_date", "replace_date")
+    overdue = overdue_filings(qs).order_by("due_date", "replace_date", "pk")
+    soon = qs.filter(withdrawn_on__isnull=True, status="due_soon").order_by(
+        "due_date", "replace_date", "pk"
+    )
+    for name, rows in (("", overdue), ("soon", soon)):
+        exported = lists.export_response(
+            request, rows, FILING_COLUMNS, "overdue" if not name else "due-soon", name=name
+        )
+        if exported is not None:
+            return exported
+    overdue_list = lists.paginate(request, overdue, definition=OVERDUE_DEFINITION)
+    soon_list = lists.paginate(request, soon, name="soon", definition=DUE_SOON_DEFINITION)
     return render(
         request,
         "supervision/due.html",
         {
-            "overdue": overdue[:500],
-            "soon": soon[:500],
-            "n_overdue": overdue.count(),
-            "n_soon": soon.count(),
+            "overdue": overdue_list,
+            "soon": soon_list,
+            "n_overdue": overdue_list.count,
+            "n_soon": soon_list.count,
+            "overdue_definition": OVERDUE_DEFINITION,
         },
     )
 
@@ -386,9 +436,25 @@ def notifications(request):
                 )
             messages.success(request, _("已保存通知设置"))
             return redirect("supervision:notifications")
-    qs = Notification.objects.filter(recipient=request.user).select_related("filing")
+    qs = (
+        Notification.objects.filter(recipient=request.user)
+        .select_related("filing__instrument")
+        .order_by("-created_at", "-pk")
+    )
+    columns = (
+        Column(gettext_lazy("时间"), lambda n: n.created_at),
+        Column(gettext_lazy("类型"), lambda n: n.get_kind_display()),
+        Column(gettext_lazy("器具识别编码"), lambda n: n.filing.instrument.lifetime_id),
+        Column(gettext_lazy("内容"), lambda n: n.text),
+        Column(gettext_lazy("已读"), lambda n: n.read_at is not None),
+    )
+    if (exported := lists.export_response(request, qs, columns, "notifications")) is not None:
+        return exported
+    listing = lists.paginate(request, qs)
     return render(
-        request, "supervision/notifications.html", {"notes": qs[:200], "settings_form": form}
+        request,
+        "supervision/notifications.html",
+        {"notes": listing.page.object_list, "listing": listing, "settings_form": form},
     )
 
 
@@ -400,7 +466,6 @@ def dashboard(request):
         raise PermissionDenied
     report = coverage(prefix)
     names = dict(Region.objects.values_list("code", "name"))
-    cat = catalogue()
     data = {
         "regions": [
             {
@@ -413,7 +478,7 @@ def dashboard(request):
         ],
         "items": [
             {
-                "name": cat.items[g.key].name_zh if g.key in cat else g.key,
+                "name": category_label(g.key),  # in the page's language
                 "total": g.total,
                 "share": round(100 * g.share, 1),
             }
@@ -434,6 +499,14 @@ def dashboard(request):
             "risks": risk_list(prefix, limit=20),
             "uses": report.groups["use"],
             "use_names": dict(Instrument.Use.choices),
+            # the one "overdue" (home card, registry filter, due list) beside the coverage's
+            # "not on time", each with its definition: they count different sets
+            "overdue": overdue_instruments(
+                readable(request.user, Instrument).filter(region__code__startswith=prefix)
+            ).count(),
+            "prefix": prefix,
+            "overdue_definition": OVERDUE_DEFINITION,
+            "coverage_definition": NOT_ON_TIME_DEFINITION,
         },
     )
 
@@ -494,10 +567,27 @@ def scan(request, uuid):
 # ------------------------------------------------------------------------- draws
 
 
+#: the draw list's columns (public: what the page shows, the commitment in full)
+DRAW_COLUMNS = (
+    Column(gettext_lazy("名称"), lambda d: d.title),
+    Column(gettext_lazy("区划"), lambda d: d.region.name),
+    Column(gettext_lazy("阶段"), lambda d: d.get_stage_display()),
+    Column(gettext_lazy("种子承诺 SHA-256"), lambda d: d.commitment),
+    Column(gettext_lazy("承诺时间"), lambda d: d.created_at),
+)
+
+
 def draw_list(request):
-    draws = Draw.objects.select_related("region")[:200]
+    draws = Draw.objects.select_related("region").order_by("-created_at", "-pk")
+    if (exported := lists.export_response(request, draws, DRAW_COLUMNS, "draws")) is not None:
+        return exported
+    listing = lists.paginate(request, draws)
     can = supervisor_prefix(request.user) is not None
-    return render(request, "supervision/draws.html", {"draws": draws, "can_create": can})
+    return render(
+        request,
+        "supervision/draws.html",
+        {"draws": listing.page.object_list, "listing": listing, "can_create": can},
+    )
 
 
 def draw_detail(request, pk: int):
@@ -523,13 +613,9 @@ def draw_detail(request, pk: int):
                     if (r["item_id"], r["object_id"]) not in drawn:
                         form.add_error("object_id", _("不是本次抽中的对象"))
                     else:
-                        with transaction.atomic():
-                            DrawResult.objects.update_or_create(
-                                draw=d,
-                                item_id=r["item_id"],
-                                object_id=r["object_id"],
-                                defaults={"outcome": r["outcome"], "notes": r["notes"]},
-                            )
+                        draw_svc.record_result(
+                            request.user, d, r["item_id"], r["object_id"], r["outcome"], r["notes"]
+                        )
                 if not form or not form.errors:
                     return redirect("supervision:draw", pk=d.pk)
         except (DrawRefused, draw_svc.DrawError) as exc:
@@ -615,7 +701,23 @@ def _inspector_prefix(user):
 
 @login_required
 def inspections(request):
-    qs = readable(request.user, PrepackagedInspection).select_related("organisation")
+    qs = (
+        readable(request.user, PrepackagedInspection)
+        .select_related("organisation")
+        .order_by("-inspected_on", "-pk")
+    )
+    columns = (
+        Column(gettext_lazy("检验日期"), lambda p: p.inspected_on),
+        Column(gettext_lazy("受检单位"), lambda p: p.organisation.name),
+        Column(gettext_lazy("商品名称"), lambda p: p.product),
+        Column("Qn", lambda p: p.nominal),
+        Column(gettext_lazy("结论"), lambda p: _("合格") if p.passed else _("不合格")),
+    )
+    if request.method != "POST":
+        exported = lists.export_response(request, qs, columns, "prepackaged")
+        if exported is not None:
+            return exported
+    listing = lists.paginate(request, qs)
     prefix = _inspector_prefix(request.user)
     form = InspectionForm(request.POST or None) if prefix is not None else None
     if request.method == "POST":
@@ -652,7 +754,11 @@ def inspections(request):
                         )
                 else:
                     return redirect("supervision:inspection", pk=p.pk)
-    return render(request, "supervision/inspections.html", {"rows": qs[:200], "form": form})
+    return render(
+        request,
+        "supervision/inspections.html",
+        {"rows": listing.page.object_list, "listing": listing, "form": form},
+    )
 
 
 @login_required
@@ -667,22 +773,47 @@ def credit_list(request):
     prefix = reads_region(request.user)
     if prefix is None:
         raise PermissionDenied
-    orgs = list(
-        Organisation.objects.filter(region__code__startswith=prefix, kind="enterprise").order_by(
-            "name"
-        )[:500]
+    orgs = Organisation.objects.filter(region__code__startswith=prefix, kind="enterprise").order_by(
+        "name", "pk"
     )
+    columns = (
+        Column(gettext_lazy("单位"), lambda r: r[0].name),
+        Column(gettext_lazy("统一社会信用代码"), lambda r: r[0].code),
+        Column(gettext_lazy("等级"), lambda r: r[1]),
+        Column(gettext_lazy("严重违法失信名单"), lambda r: _("有列入记录") if r[2] else "—"),
+    )
+    exported = lists.export_response(request, lambda: _credit_rows_chunked(orgs), columns, "credit")
+    if exported is not None:
+        return exported
+    listing = lists.paginate(request, orgs)
+    return render(
+        request,
+        "supervision/credit.html",
+        {"rows": _credit_rows(list(listing.page.object_list)), "listing": listing},
+    )
+
+
+def _credit_rows(orgs: list[Organisation]) -> list[tuple[Organisation, str, bool]]:
+    """(organisation, grade, ever on the serious-violation list) for a batch of organisations."""
     grades = grades_for([o.code for o in orgs])
     listed = set(
         CreditEvent.objects.filter(
             organisation__in=orgs, kind__in=credit_svc.serious_kinds()
         ).values_list("organisation_id", flat=True)
     )
-    return render(
-        request,
-        "supervision/credit.html",
-        {"rows": [(o, grades[o.code], o.pk in listed) for o in orgs]},
-    )
+    return [(o, grades[o.code], o.pk in listed) for o in orgs]
+
+
+def _credit_rows_chunked(orgs, size: int = 500):
+    """:func:`_credit_rows` of every organisation of ``orgs``, assessed ``size`` at a time."""
+    batch: list[Organisation] = []
+    for org in orgs.iterator(chunk_size=size):
+        batch.append(org)
+        if len(batch) == size:
+            yield from _credit_rows(batch)
+            batch = []
+    if batch:
+        yield from _credit_rows(batch)
 
 
 def _credit_action(request, org: Organisation) -> dict:
@@ -754,12 +885,36 @@ def commitments(request):
     code = request.GET.get("region", "")
     region = regions.filter(code=code).first()
     rows = credit_svc.standing_marks(prefix=region.prefix if region else None)
+    marks = {
+        "": rows.filter(kind=CreditMark.Kind.SELF_COMMITMENT),
+        "demonstrations": rows.filter(kind=CreditMark.Kind.DEMONSTRATION),
+    }
+    base = (
+        Column(gettext_lazy("单位"), lambda m: m.organisation.name),
+        Column(gettext_lazy("统一社会信用代码"), lambda m: m.organisation.code),
+        Column(gettext_lazy("区划"), lambda m: m.organisation.region.name),
+        Column(gettext_lazy("起始日期"), lambda m: m.since),
+    )
+    columns = {
+        "": (*base, Column(gettext_lazy("承诺内容"), lambda m: m.text)),
+        "demonstrations": base,
+    }
+    for name, qs in marks.items():
+        exported = lists.export_response(
+            request, qs, columns[name], name or "commitments", name=name
+        )
+        if exported is not None:
+            return exported
+    commitments_list = lists.paginate(request, marks[""])
+    demonstrations_list = lists.paginate(request, marks["demonstrations"], name="demonstrations")
     return render(
         request,
         "supervision/commitments.html",
         {
-            "commitments": [r for r in rows if r.kind == CreditMark.Kind.SELF_COMMITMENT],
-            "demonstrations": [r for r in rows if r.kind == CreditMark.Kind.DEMONSTRATION],
+            "commitments": commitments_list.page.object_list,
+            "demonstrations": demonstrations_list.page.object_list,
+            "commitments_list": commitments_list,
+            "demonstrations_list": demonstrations_list,
             "regions": regions,
             "region": region,
         },

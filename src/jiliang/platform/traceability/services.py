@@ -310,8 +310,25 @@ def chain_dict(engine: TraceabilityEngine, kind: str, pk: int, label: str = "") 
         eid = _int(link["event_id"])
         link["certificate_no"] = certs.get(eid) or labels["event"].get(eid)
         link["broken"] = bool(link["issues"])
+        link["unit"] = _node_unit(engine, k, link["node"].partition(":")[2])
     data["asof"] = engine.asof.isoformat()
     return data
+
+
+def _node_unit(engine: TraceabilityEngine, kind: str, item_id: str) -> str | None:
+    """The coherent SI unit (D-SI) of a node's U and link U: the engine's records hold the
+    registry's ``*_si`` values and ``si_unit``; None for a node the engine does not know."""
+    index = engine.index
+    with LOCK:
+        if kind == "standard":
+            record = index.standards.get(item_id)
+        elif kind == "rm":
+            record = index.rms.get(item_id)
+        elif kind == "instrument":
+            record = index.instrument(item_id)
+        else:
+            record = None
+    return getattr(record, "unit", None) or None
 
 
 def parse_asof(value: str | None, default: date) -> date:

@@ -41,4 +41,8 @@ EN = {
     "KCDB 机构代码 (nmiCode)": "KCDB institute code (nmiCode)",
     "文件含多个机构的 CMC 时必填，例如 NIM": "Required when the file holds CMCs of several institutes, e.g. NIM",
     "仅平台运维人员可导入 KCDB": "Only the platform operator imports the KCDB",
+    "有证标准物质": "Certified reference material",
+    "国家计量院校准测量能力": "NMI calibration and measurement capability",
+    "没有覆盖该范围的计量标准或 CMC": "No standard or CMC covers this range",
+    "有覆盖但能力不足（U 大于 MPE 的允许比例）": "Covered, but not capable enough (U above the allowed share of the MPE)",
 }

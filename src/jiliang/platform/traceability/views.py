@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -16,16 +15,47 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from jiliang.platform import lists
 from jiliang.platform.accounts.roles import Role, role_of
 from jiliang.platform.registry import models as m
 from jiliang.platform.registry.permissions import readable
+from jiliang.platform.registry.templatetags.metrology import category_label, number
 
+from . import display
 from . import services as sv
 from .kcdb_import import KCDBImportError, import_kcdb
 from .loader import get_engine, locked
 
-PAGE_SIZE = 25
+PAGE_SIZE = lists.PAGE_SIZE
 _KIND_OF = {m.Instrument: "instrument", m.MeasurementStandard: "standard"}
+
+
+#: the gap list's columns (量值传递空白), as the dashboard shows them
+GAP_COLUMNS = (
+    lists.Column(gettext_lazy("区划"), lambda g: f"{g['region_name']} ({g['region_code']})"),
+    lists.Column(gettext_lazy("量"), lambda g: display.quantity_label(g["quantity"])),
+    lists.Column(
+        gettext_lazy("范围"), lambda g: f"{number(g['range_low'])} – {number(g['range_high'])}"
+    ),
+    lists.Column(gettext_lazy("器具数"), lambda g: g["instruments"]),
+    lists.Column(gettext_lazy("最小 MPE"), lambda g: number(g["min_mpe"])),
+    lists.Column(gettext_lazy("原因"), lambda g: display.gap_reason_label(g["reason"])),
+)
+
+
+def _broken_columns(lang: str, names: dict[str, str]) -> tuple[lists.Column, ...]:
+    """The broken-chain list's columns; the reason in the page's language."""
+    message = "message_zh" if lang == "zh" else "message"
+    return (
+        lists.Column(gettext_lazy("器具识别编码"), lambda r: r["lifetime_id"]),
+        lists.Column(gettext_lazy("名称"), lambda r: r["name"]),
+        lists.Column(gettext_lazy("类别"), lambda r: category_label(r["category"])),
+        lists.Column(
+            gettext_lazy("区划"),
+            lambda r: f"{names.get(r['region'] or '', r['region'])} ({r['region']})",
+        ),
+        lists.Column(gettext_lazy("原因"), lambda r: r[message] or r["reason"] or ""),
+    )
 
 
 def _lang() -> str:
@@ -41,9 +71,7 @@ def chain_panel(request: HttpRequest, obj) -> str | None:
     engine = get_engine(timezone.localdate())
     data = sv.chain_dict(engine, kind, obj.pk, getattr(obj, "lifetime_id", ""))
     lang = _lang()
-    for link in data["links"]:
-        for issue in link["issues"]:
-            issue["text"] = issue["message_zh"] if lang == "zh" else issue["message"]
+    display.label_chain(data, lang)  # level names, U as "5.4 mg", issue texts in lang
     issue = data.get("issue") or {}
     return render_to_string(
         "traceability/panel.html",
@@ -72,25 +100,47 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     mask = sv.instrument_mask(engine, request.user, region_prefix)
     broken = sv.select(engine, mask, verdict="NOT_TRACEABLE")
     unknown = sv.select(engine, mask, verdict="UNKNOWN")
-    page = Paginator(range(len(broken)), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = sv.verdict_rows(engine, broken[page.object_list.start : page.object_list.stop])
+    names = dict(m.Region.objects.values_list("code", "name"))
     lang = _lang()
+    exported = lists.export_response(
+        request,
+        # every broken chain, read now under the engine lock (a streamed body runs after it)
+        lambda: [
+            row
+            for i in range(0, len(broken), 1000)
+            for row in sv.verdict_rows(engine, broken[i : i + 1000])
+        ],
+        _broken_columns(lang, names),
+        "broken-chains",
+    )
+    if exported is not None:
+        return exported
+    gaps = sv.scoped_gaps(engine, request.user, region_prefix)
+    for item in gaps:
+        item["region_name"] = names.get(item.get("region_code") or "", item.get("region_code"))
+    exported = lists.export_response(request, gaps, GAP_COLUMNS, "traceability-gaps", name="gaps")
+    if exported is not None:
+        return exported
+    listing = lists.paginate(request, range(len(broken)), per_page=PAGE_SIZE)
+    page = listing.page
+    gaps_list = lists.paginate(request, gaps, name="gaps")
+    rows = sv.verdict_rows(engine, broken[page.object_list.start : page.object_list.stop])
     for row in rows:
         row["text"] = row["message_zh"] if lang == "zh" else row["message"]
     by_category = sv.scoped_coverage(engine, mask, "category")
     by_level = sv.scoped_coverage(engine, mask, "level")
     total = int(mask.sum())
     traceable = sum(g["traceable"] for g in by_category["groups"])
-    gaps = sv.scoped_gaps(engine, request.user, region_prefix)
-    names = dict(m.Region.objects.values_list("code", "name"))
-    for item in (*rows, *gaps[:200]):
-        code = item.get("region") or item.get("region_code") or ""
+    for item in rows:
+        code = item.get("region") or ""
         item["region_name"] = names.get(code, code)
     standards = readable(request.user, m.MeasurementStandard).only("pk", "code", "name")
     chosen = request.GET.get("standard", "")
     whatif = None
     if chosen.isdecimal() and len(chosen) < 19 and standards.filter(pk=int(chosen)).exists():
         whatif = sv.scoped_what_if(engine, request.user, [int(chosen)], mask, limit=100)
+    # names for the codes the core groups by (catalogue items, levels, gap reasons)
+    display.label_dashboard(by_category["groups"], by_level["groups"], gaps, rows)
     charts = {"category": by_category["groups"], "level": by_level["groups"]}
     return render(
         request,
@@ -106,9 +156,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "unknown_count": len(unknown),
             "rows": rows,
             "page": page,
+            "listing": listing,
+            "gaps_list": gaps_list,
             "by_category": by_category["groups"],
             "by_level": by_level["groups"],
-            "gaps": gaps[:200],
+            "gaps": gaps_list.page.object_list,
             "gaps_count": len(gaps),
             "standards": standards,
             "chosen": chosen,
