@@ -193,7 +193,7 @@ def test_csv_field_over_the_csv_module_limit_is_a_422_naming_the_row(client, wor
     assert response.status_code == 422
     detail = response.json()["detail"][0]
     assert detail["loc"][-1] == "file"
-    assert detail["msg"].startswith("row 3: field larger than field limit")
+    assert detail["msg"].startswith("第 3 行：field larger than field limit")
     assert not Filing.objects.exists()
 
 
@@ -202,7 +202,7 @@ def test_csv_cell_over_the_cell_limit_names_the_row_and_column(client, world):
     text = f"lifetime_id,type\n{lid},{'y' * 5000}\n"
     response = _upload(client, world, "f.csv", text.encode())
     assert response.status_code == 422
-    assert response.json()["detail"][0]["msg"].startswith("row 2, type: longer than")
+    assert response.json()["detail"][0]["msg"].startswith("第 2 行，type：超过 1000 个字符")
     assert not Filing.objects.exists()
 
 
@@ -213,7 +213,7 @@ def test_csv_over_the_row_limit_stops_reading_at_the_limit(client, world, monkey
     rows[500] = "y" * 200_000
     response = _upload(client, world, "f.csv", "\n".join(rows).encode())
     assert response.status_code == 422
-    assert response.json()["detail"][0]["msg"] == "file: at most 100 rows per import"
+    assert response.json()["detail"][0]["msg"] == "文件：每次导入最多 100 行"
 
 
 def _big_xlsx(rows: int) -> bytes:
@@ -257,7 +257,7 @@ def test_xlsx_of_200000_rows_is_refused_after_reading_the_limit_not_all_rows(
     monkeypatch.setattr(imports, "_xlsx_rows", counting)
     response = _upload(client, world, "big.xlsx", _big_xlsx(200_000))
     assert response.status_code == 422
-    assert response.json()["detail"][0]["msg"] == "file: at most 50000 rows per import"
+    assert response.json()["detail"][0]["msg"] == "文件：每次导入最多 50000 行"
     # header + MAX_ROWS + the one row that proves the file is over: the rest was never parsed
     assert len(pulled) == imports.MAX_ROWS + 2
     assert not Filing.objects.exists()
@@ -267,13 +267,45 @@ def test_xlsx_that_unpacks_past_the_limit_is_refused_before_parsing(client, worl
     monkeypatch.setattr(imports, "MAX_UNPACKED_BYTES", 10_000)
     response = _upload(client, world, "bomb.xlsx", _big_xlsx(1000))
     assert response.status_code == 422
-    assert "unpacks to more than" in response.json()["detail"][0]["msg"]
+    assert "解压后超过" in response.json()["detail"][0]["msg"]
 
 
 def test_xlsx_that_is_not_a_zip_is_a_422_naming_the_file(client, world):
     response = _upload(client, world, "f.xlsx", b"lifetime_id\nnot a workbook\n")
     assert response.status_code == 422
     assert fields(response) == {"file"}
+    assert (
+        response.json()["detail"][0]["msg"] == "文件：不是可读取的 XLSX 工作簿（不是 zip 压缩包）"
+    )
+
+
+def test_import_errors_come_back_in_english_for_an_english_client(client, world):
+    """Issue 18 item 3: the Chinese source messages are translated, placeholders filled."""
+    lid = world.instruments["hz"].lifetime_id
+    upload = io.BytesIO(f"lifetime_id,colour\n{lid},red\n".encode())
+    upload.name = "f.csv"
+    response = client.post(
+        "/api/supervision/filings/import",
+        {"file": upload},
+        HTTP_ACCEPT_LANGUAGE="en",
+        **world.auth("enterprise"),
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == (
+        "file: unknown column(s) colour; expected lifetime_id, item_code, use, dn_mm, g_size, type"
+    )
+    rows = io.BytesIO(b"lifetime_id\nNO-SUCH-ID\n")
+    rows.name = "g.csv"
+    report = client.post(
+        "/api/supervision/filings/import",
+        {"file": rows},
+        HTTP_ACCEPT_LANGUAGE="en",
+        **world.auth("enterprise"),
+    ).json()
+    assert report["errors"] == [
+        {"row": 2, "field": "lifetime_id", "message": "no instrument 'NO-SUCH-ID' in the registry"}
+    ]
+    assert not Filing.objects.exists()
 
 
 # ---------------------------------------------------------------- non-finite numbers, 409s

@@ -148,9 +148,12 @@ def test_unchanged_save_keeps_the_date_in_the_browser(
     m.Instrument.objects.filter(pk=inst.pk).update(installed_on=dt.date(2018, 11, 9))
     _log_in(page, live_server.url, "enterprise")
     if lang == "en":
-        page.select_option("#language-select", "en")
-        page.wait_for_load_state("load")
+        # the select submits the language form: wait for that navigation to finish, or the
+        # next goto aborts it (ERR_ABORTED)
+        with page.expect_navigation():
+            page.select_option("#language-select", "en")
     page.goto(f"{live_server.url}/r/instruments/{inst.pk}/edit/")
+    assert page.locator("html").get_attribute("lang") == ("en" if lang == "en" else "zh-hans")
     field = page.locator("input[name=installed_on]")
     assert field.get_attribute("type") == "date"
     assert field.input_value() == "2018-11-09"  # the browser accepted the value it was given

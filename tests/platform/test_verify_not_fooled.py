@@ -289,7 +289,52 @@ def test_issue_refuses_a_certificate_that_is_not_valid(client, world, reviewer):
     detail = response.json()["detail"]
     assert detail.startswith("证书不符合要求（XSD、D-SI 单位、语义），无法签发：")
     assert "furlong" in detail
+    # the core's English detail follows a translated label of the problem's kind (issue 18)
+    assert "[D-SI 单位错误]" in detail
+    english = client.post(
+        f"/api/certificates/{pk}/issue", HTTP_ACCEPT_LANGUAGE="en", **world.auth("lab2")
+    )
+    assert "[D-SI unit error]" in english.json()["detail"] and "furlong" in english.json()["detail"]
     assert Certificate.objects.get(pk=pk).status == "in_review"
+
+
+def test_certificate_page_labels_each_validation_problem_in_the_page_language(
+    client, world, reviewer
+):
+    pk = in_review(client, world)
+    report = {
+        "valid": False,
+        "verdict": "invalid",
+        "schema_version": "3.3.0",
+        "schema_checked": True,
+        "problems": [
+            {"kind": "unit", "xpath": "/dcc:x/si:unit", "message": "unknown unit", "line": 9}
+        ],
+    }
+    Certificate.objects.filter(pk=pk).update(validation=report)
+    client.force_login(world.users["lab"])
+    zh = client.get(f"/certificates/{pk}/").content.decode()
+    assert "[D-SI 单位错误] /dcc:x/si:unit: unknown unit" in zh
+    en = client.get(f"/certificates/{pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "[D-SI unit error] /dcc:x/si:unit: unknown unit" in en
+
+
+def test_problem_kind_labels_in_chinese_and_english():
+    from django.utils import translation
+
+    from jiliang.platform.certificates.templatetags.dcc_problems import problem_kind
+
+    with translation.override("zh-hans"):
+        assert problem_kind("schema") == "不符合 XSD"
+    with translation.override("en"):
+        assert [problem_kind(k) for k in ("xml", "schema", "unit", "semantic")] == [
+            "XML error",
+            "not valid against the XSD",
+            "D-SI unit error",
+            "semantic error",
+        ]
+        assert problem_kind("schema-unavailable") == "XSD not installed"
+        assert problem_kind("future-kind") == "future-kind"  # a newer core's kind, as it is
 
 
 # -- issue 17: look-alike numbers, amending twice ------------------------------------------------

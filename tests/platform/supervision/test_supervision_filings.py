@@ -229,3 +229,20 @@ def test_portal_pages(client, world, sv, filed):
     assert r.status_code == 302
     assert Filing.objects.get(instrument=inst).status == "overdue"
     assert client.get("/s/due/").status_code == 200
+
+
+def test_filing_parameter_errors_are_in_the_users_language():
+    """Issue 12/18: 'parameter 'dn_mm' must be a float' reached Chinese users in English."""
+    from django.utils import translation
+
+    from jiliang.platform.supervision.services import check_filing, clean_params
+
+    with translation.override("zh-hans"):
+        assert clean_params({"dn_mm": "wide"})[1]["params"] == "参数 'dn_mm' 须为数值"
+        assert "不在目录" in check_filing("abacus", "other", {})["item_code"]
+    with translation.override("en"):
+        msg = clean_params({"dn_mm": "wide", "colour": 1})[1]["params"]
+        assert "unknown parameter 'colour'" in msg and "parameter 'dn_mm' must be a number" in msg
+        assert check_filing("abacus", "other", {})["item_code"].startswith(
+            "item_code 'abacus' is not in catalogue"
+        )

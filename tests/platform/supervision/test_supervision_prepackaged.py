@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils.html import escape
 
 from jiliang.core.legal.prepackaged import inspect_lot
 from jiliang.platform.supervision.models import CreditEvent, PrepackagedInspection
@@ -88,6 +89,26 @@ def test_inspection_pages_and_scoping(client, world, sv):
     )
     assert r.status_code == 200 and "n = 50" in r.content.decode()
     assert PrepackagedInspection.objects.count() == 1
+
+
+def test_failure_reasons_on_the_report_page_in_chinese_and_english(client, world, sv):
+    """Issue 18 item 3: the page rebuilds the reasons from the stored fields in the user's
+    language; the API keeps the core's English sentences."""
+    units = list(NET)
+    units[:4] = [480.0] * 4  # short by 20 g > T = 15 g: 4 units where 3 are allowed
+    expected = inspect_lot(500, "mass", 100, net=units)
+    assert expected.reasons  # the lot fails
+    r = sv.api(client, world, "inspector", "post", "prepackaged", body(world, units=units))
+    assert r.status_code == 201 and r.json()["reasons"] == list(expected.reasons)
+    client.force_login(world.users["inspector"])
+    zh = client.get(f"/s/prepackaged/{r.json()['id']}/").content.decode()
+    assert "4 件短缺量大于 T = 15（允许 3 件）" in zh
+    assert "short by" not in zh
+    en = client.get(f"/s/prepackaged/{r.json()['id']}/", HTTP_ACCEPT_LANGUAGE="en")
+    # the English sentences are the core's own, built from the same fields
+    for reason in expected.reasons:
+        assert escape(reason) in en.content.decode()
+    assert "件短缺量" not in en.content.decode()
 
 
 def test_credit_grade_and_pages(client, world, sv):

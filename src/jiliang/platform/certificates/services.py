@@ -52,6 +52,7 @@ from jiliang.platform.registry.models import CalibrationEvent, Organisation
 
 from . import pki
 from .models import Certificate
+from .templatetags.dcc_problems import problem_kind
 
 logger = logging.getLogger(__name__)
 
@@ -339,7 +340,9 @@ def _issuable(xml: bytes) -> dict:
             _("证书无法签发：%(hint)s") % {"hint": install_hint(report.schema_version or "?")}
         )
     if not report.valid:
-        shown = "; ".join(f"[{p.kind}] {p.xpath}: {p.message}" for p in report.problems[:5])
+        shown = "; ".join(
+            f"[{problem_kind(p.kind)}] {p.xpath}: {p.message}" for p in report.problems[:5]
+        )
         more = len(report.problems) - 5
         if more > 0:
             shown += _("（另有 %(more)d 项）") % {"more": more}

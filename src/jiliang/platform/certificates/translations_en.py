@@ -193,4 +193,10 @@ EN = {
     "event：未知的检定/校准记录“%(event)s”": "event: unknown calibration event '%(event)s'",
     "standard：未知的计量标准“%(code)s”": "standard: unknown standard '%(code)s'",
     "laboratory：未知的机构“%(code)s”": "laboratory: unknown organisation '%(code)s'",
+    # kinds of DCC validation problems (templatetags/dcc_problems.py)
+    "XML 格式错误": "XML error",
+    "不符合 XSD": "not valid against the XSD",
+    "XSD 未安装": "XSD not installed",
+    "D-SI 单位错误": "D-SI unit error",
+    "语义错误": "semantic error",
 }

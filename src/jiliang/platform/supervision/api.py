@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -198,7 +199,7 @@ def import_file(request, file: File[UploadedFile], accept_partial: Form[bool] = 
     """Bulk import (CSV/XLSX); 422 with the row report if any row is bad and nothing imported."""
     user = _current_user(request)
     if file.size > 20 * 1024 * 1024:
-        raise FieldErrors({"file": ["larger than 20 MB"]})
+        raise FieldErrors({"file": [gettext("文件不得超过 20 MB")]})
     try:
         report = import_filings(user, file.name or "", file.read(), accept_partial)
     except ImportFileError as exc:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.registry.models import Instrument
@@ -73,16 +74,16 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError):
-        raise ImportFileError("file: not a readable XLSX workbook (not a zip archive)") from None
+        raise ImportFileError(_("文件：不是可读取的 XLSX 工作簿（不是 zip 压缩包）")) from None
     if unpacked > MAX_UNPACKED_BYTES:  # a zip bomb would be parsed for minutes
         raise ImportFileError(
-            f"file: the workbook unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB"
+            _("文件：工作簿解压后超过 %(mb)s MB") % {"mb": MAX_UNPACKED_BYTES // 2**20}
         )
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = wb.active
     except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise ImportFileError(f"file: not a readable XLSX workbook ({exc})") from None
+        raise ImportFileError(_unreadable(exc)) from None
     try:
         width = None
         for row in sheet.iter_rows(values_only=True):
@@ -98,9 +99,14 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     except ImportFileError:
         raise
     except Exception as exc:  # a damaged sheet part surfaces only while streaming
-        raise ImportFileError(f"file: not a readable XLSX workbook ({exc})") from None
+        raise ImportFileError(_unreadable(exc)) from None
     finally:
         wb.close()
+
+
+def _unreadable(exc: Exception) -> str:
+    """The message for a workbook openpyxl cannot open or stream (its reason in parentheses)."""
+    return _("文件：不是可读取的 XLSX 工作簿（%(reason)s）") % {"reason": exc}
 
 
 def _csv_rows(data: bytes) -> Iterator[list[str]]:
@@ -109,7 +115,9 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ImportFileError(f"file: CSV must be UTF-8 encoded (row {line})") from None
+        raise ImportFileError(
+            _("文件：CSV 必须是 UTF-8 编码（第 %(row)s 行）") % {"row": line}
+        ) from None
     reader = csv.reader(io.StringIO(text))
     while True:
         try:
@@ -117,8 +125,11 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            # e.g. "field larger than field limit (131072)": the csv module stops reading
-            raise ImportFileError(f"row {reader.line_num}: {exc}") from None
+            # e.g. "field larger than field limit (131072)": the csv module stops reading; its
+            # own wording is kept (it names the limit), after a translated row prefix
+            raise ImportFileError(
+                _("第 %(row)s 行：%(reason)s") % {"row": reader.line_num, "reason": exc}
+            ) from None
         yield [c.strip() for c in row]
 
 
@@ -130,7 +141,7 @@ def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
     cost ~8 s of server CPU before the limit was looked at).
     """
     if len(data) > MAX_BYTES:
-        raise ImportFileError(f"file: larger than {MAX_BYTES // 2**20} MB")
+        raise ImportFileError(_("文件：超过 %(mb)s MB") % {"mb": MAX_BYTES // 2**20})
     rows = _xlsx_rows(data) if name.lower().endswith(".xlsx") else _csv_rows(data)
     try:
         return _dict_rows(rows)
@@ -141,22 +152,25 @@ def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
 def _dict_rows(rows: Iterator[list[str]]) -> list[dict[str, str]]:
     first = next(rows, None)
     if first is None:
-        raise ImportFileError("file: empty")
+        raise ImportFileError(_("文件：内容为空"))
     header = [h.lower() for h in first]
     if "lifetime_id" not in header:
-        raise ImportFileError("file: header row must contain the column 'lifetime_id'")
+        raise ImportFileError(_("文件：表头行必须包含列 “lifetime_id”"))
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
-        raise ImportFileError(f"file: unknown column(s) {unknown}; expected {list(COLUMNS)}")
+        raise ImportFileError(
+            _("文件：未知的列 %(unknown)s；可用的列为 %(expected)s")
+            % {"unknown": ", ".join(unknown), "expected": ", ".join(COLUMNS)}
+        )
     out: list[dict[str, str]] = []
     for count, row in enumerate(rows, start=1):
         if count > MAX_ROWS:
-            raise ImportFileError(f"file: at most {MAX_ROWS} rows per import")
+            raise ImportFileError(_("文件：每次导入最多 %(max)s 行") % {"max": MAX_ROWS})
         for column, value in zip(header, row, strict=False):
             if len(value) > MAX_CELL:
                 raise ImportFileError(
-                    f"row {count + 1}, {column or 'unnamed column'}: longer than "
-                    f"{MAX_CELL} characters"
+                    _("第 %(row)s 行，%(column)s：超过 %(max)s 个字符")
+                    % {"row": count + 1, "column": column or _("未命名列"), "max": MAX_CELL}
                 )
         if any(row):
             out.append(dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)))
@@ -184,13 +198,13 @@ def import_filings(user, name: str, data: bytes, accept_partial: bool = False) -
         inst = instruments.get(lid)
         errs: dict[str, str] = {}
         if not lid:
-            errs["lifetime_id"] = "required"
+            errs["lifetime_id"] = _("必填")
         elif inst is None:
-            errs["lifetime_id"] = f"no instrument {lid!r} in the registry"
+            errs["lifetime_id"] = _("登记册中没有计量器具 “%(id)s”") % {"id": lid}
         elif lid in already:
-            errs["lifetime_id"] = f"instrument {lid!r} is already filed"
+            errs["lifetime_id"] = _("计量器具 “%(id)s” 已备案") % {"id": lid}
         elif lid in seen:
-            errs["lifetime_id"] = f"instrument {lid!r} appears twice in the file"
+            errs["lifetime_id"] = _("计量器具 “%(id)s” 在文件中出现了两次") % {"id": lid}
         seen.add(lid)
         if inst is not None and not errs:
             item = row.get("item_code") or inst.category
@@ -200,7 +214,7 @@ def import_filings(user, name: str, data: bytes, accept_partial: bool = False) -
             errs.update(perr or check_filing(item, use, params))
             filing = Filing(instrument=inst, item_code=item, use=use, params=params)
             if not errs and not can_write(user, filing):
-                errs["lifetime_id"] = f"instrument {lid!r} is not your organisation's"
+                errs["lifetime_id"] = _("计量器具 “%(id)s” 不属于本单位") % {"id": lid}
             if not errs:
                 good.append(filing)
         report.errors += [RowError(n, f, m) for f, m in errs.items()]

@@ -27,7 +27,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from jiliang.core.legal import Catalogue, FiledInstrument, schedule
 from jiliang.core.legal import coverage as cov
@@ -68,23 +68,33 @@ def grace_days(as_of: dt.date | None = None) -> int:
     return escalation_grace_days(as_of=as_of)
 
 
+#: how a parameter's type is named in an error message
+_PARAM_KINDS = {float: gettext_lazy("数值"), int: gettext_lazy("整数")}
+
+
 def clean_params(raw) -> tuple[dict, dict[str, str]]:
     """Typed filing parameters and errors ``{"params": msg}``."""
     if raw in (None, ""):
         return {}, {}
     if not isinstance(raw, dict):
-        return {}, {"params": 'params must be an object such as {"dn_mm": 20}'}
+        return {}, {"params": gettext("params 须为参数名到取值的对象，例如 {dn_mm: 20}")}
     out, errors = {}, []
     for name, value in raw.items():
         if name not in PARAMS:
-            errors.append(f"unknown parameter {name!r}; known {sorted(PARAMS)}")
+            errors.append(
+                gettext("未知参数 %(name)s；可用参数：%(known)s")
+                % {"name": repr(name), "known": ", ".join(sorted(PARAMS))}
+            )
             continue
         if value in (None, ""):
             continue
         try:
             out[name] = PARAMS[name](value)
         except (TypeError, ValueError):
-            errors.append(f"parameter {name!r} must be a {PARAMS[name].__name__}")
+            errors.append(
+                gettext("参数 %(name)s 须为%(kind)s")
+                % {"name": repr(name), "kind": _PARAM_KINDS.get(PARAMS[name], gettext("文本"))}
+            )
     return out, ({"params": "; ".join(errors)} if errors else {})
 
 
@@ -92,9 +102,15 @@ def check_filing(item_code: str, use: str, params) -> dict[str, str]:
     """Field-named errors of a filing's item code, use and parameters (empty: fine)."""
     cat = catalogue()
     if item_code not in cat:
-        return {"item_code": f"item_code {item_code!r} is not in catalogue {cat.table.edition}"}
+        return {
+            "item_code": gettext("item_code %(code)s 不在目录 %(edition)s 中")
+            % {"code": repr(item_code), "edition": cat.table.edition}
+        }
     if use not in {u.value for u in Use}:
-        return {"use": f"use {use!r} must be one of {[u.value for u in Use]}"}
+        return {
+            "use": gettext("use %(use)s 须为以下之一：%(uses)s")
+            % {"use": repr(use), "uses": ", ".join(u.value for u in Use)}
+        }
     params, errors = clean_params(params)
     if errors:
         return errors

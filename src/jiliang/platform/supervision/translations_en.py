@@ -406,6 +406,54 @@ EN = {
     "辖区强检备案": "Filings in my region",
     "未指定承检机构": "No institution assigned",
     "我的器具到期日": "Due dates of my instruments",
+    # prepackaged inspection report: failure reasons rebuilt from the stored fields
+    "平均实际含量 %(mean)s 小于 Qn − λ·s = %(limit)s（λ = %(lam)s）": (
+        "mean %(mean)s < Qn − λ·s = %(limit)s (λ = %(lam)s)"
+    ),
+    "%(count)s 件短缺量大于 T = %(t)s（允许 %(allowed)s 件）": (
+        "%(count)s unit(s) short by more than T = %(t)s (allowed %(allowed)s)"
+    ),
+    "%(count)s 件短缺量大于 2T = %(t2)s（允许 %(allowed)s 件）": (
+        "%(count)s unit(s) short by more than 2T = %(t2)s (allowed %(allowed)s)"
+    ),
+    # bulk filing import (imports.py): file- and row-level errors
+    "文件：不是可读取的 XLSX 工作簿（不是 zip 压缩包）": (
+        "file: not a readable XLSX workbook (not a zip archive)"
+    ),
+    "文件：工作簿解压后超过 %(mb)s MB": "file: the workbook unpacks to more than %(mb)s MB",
+    "文件：不是可读取的 XLSX 工作簿（%(reason)s）": "file: not a readable XLSX workbook (%(reason)s)",
+    "文件：CSV 必须是 UTF-8 编码（第 %(row)s 行）": "file: CSV must be UTF-8 encoded (row %(row)s)",
+    "第 %(row)s 行：%(reason)s": "row %(row)s: %(reason)s",
+    "文件：超过 %(mb)s MB": "file: larger than %(mb)s MB",
+    "文件：内容为空": "file: empty",
+    "文件：表头行必须包含列 “lifetime_id”": "file: header row must contain the column 'lifetime_id'",
+    "文件：未知的列 %(unknown)s；可用的列为 %(expected)s": (
+        "file: unknown column(s) %(unknown)s; expected %(expected)s"
+    ),
+    "文件：每次导入最多 %(max)s 行": "file: at most %(max)s rows per import",
+    "第 %(row)s 行，%(column)s：超过 %(max)s 个字符": (
+        "row %(row)s, %(column)s: longer than %(max)s characters"
+    ),
+    "未命名列": "unnamed column",
+    "必填": "required",
+    "登记册中没有计量器具 “%(id)s”": "no instrument '%(id)s' in the registry",
+    "计量器具 “%(id)s” 已备案": "instrument '%(id)s' is already filed",
+    "计量器具 “%(id)s” 在文件中出现了两次": "instrument '%(id)s' appears twice in the file",
+    "计量器具 “%(id)s” 不属于本单位": "instrument '%(id)s' is not your organisation's",
+    # prepackaged inspection field errors (inspections.record_inspection; 必填 is above)
+    "须为正数": "must be a positive number",
+    "须为以下之一：%(kinds)s": "must be one of: %(kinds)s",
+    "须为非空的数值列表": "must be a non-empty list of numbers",
+    "测得值为毛重时必填": "required when the measured values are gross weights",
+    # filing parameter and catalogue errors (services.clean_params / check_filing)
+    "params 须为参数名到取值的对象，例如 {dn_mm: 20}": "params must map names to values, e.g. {dn_mm: 20}",
+    "未知参数 %(name)s；可用参数：%(known)s": "unknown parameter %(name)s; known: %(known)s",
+    "参数 %(name)s 须为%(kind)s": "parameter %(name)s must be a %(kind)s",
+    "数值": "number",
+    "整数": "whole number",
+    "文本": "text",
+    "item_code %(code)s 不在目录 %(edition)s 中": "item_code %(code)s is not in catalogue %(edition)s",
+    "use %(use)s 须为以下之一：%(uses)s": "use %(use)s must be one of: %(uses)s",
 }
 
 PLURALS = {

@@ -47,7 +47,7 @@ from .forms import (
     VerificationForm,
 )
 from .imports import ImportFileError, import_filings
-from .inspections import InspectionError, record_inspection
+from .inspections import InspectionError, reason_sentences, record_inspection
 from .models import (
     Complaint,
     CreditEvent,
@@ -765,7 +765,7 @@ def inspections(request):
 def inspection_report(request, pk: int):
     qs = readable(request.user, PrepackagedInspection).select_related("organisation")
     p = get_object_or_404(qs, pk=pk)
-    return render(request, "supervision/inspection.html", {"p": p})
+    return render(request, "supervision/inspection.html", {"p": p, "reasons": reason_sentences(p)})
 
 
 @login_required
