@@ -309,17 +309,23 @@ def ols(d: Design, *, weights: np.ndarray | None = None, prior_gain: float = 1.0
 Estimator = Callable[..., CoefficientFit]
 
 
+def _relative_residuals(a_full: np.ndarray, fit: CoefficientFit) -> tuple[np.ndarray, float]:
+    """Balance residuals 1 − (A·θ)_t of every period and their robust (MAD) scale."""
+    r = 1.0 - a_full @ np.concatenate([fit.a, fit.extra])
+    return r, 1.4826 * float(np.median(np.abs(r - np.median(r))))
+
+
 def huber(
     d: Design, *, base: Estimator, prior_gain: float, k_huber: float = 1.345, max_iter: int = 30
 ) -> CoefficientFit:
     """Huber IRLS over periods around ``base``: a period whose balance residual exceeds
     ``k_huber`` robust standard deviations is down-weighted (a theft day, a bad reading)."""
+    xa, za, _ = _scaled(d, None)
+    a_full = np.hstack([xa, za])  # unweighted relative design: fixed across iterations
     w = np.ones(d.area.n_periods)
     fit = base(d, prior_gain=prior_gain)
     for _ in range(max_iter):
-        a_full = np.hstack([d.x, d.z]) / d.area.y[:, None]
-        r = 1.0 - a_full @ np.concatenate([fit.a, fit.extra])
-        scale = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+        r, scale = _relative_residuals(a_full, fit)
         if scale <= 0:
             break
         u = np.abs(r) / scale
@@ -331,9 +337,7 @@ def huber(
         fit = base(d, prior_gain=prior_gain, weights=w)
     # Huber's (1981, §7.6) asymptotic covariance of the M-estimate, with his small-sample
     # correction κ: the weighted-LS covariance of the last IRLS step under-states it
-    a_full = np.hstack([d.x, d.z]) / d.area.y[:, None]
-    r = 1.0 - a_full @ np.concatenate([fit.a, fit.extra])
-    scale = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+    r, scale = _relative_residuals(a_full, fit)
     cov = fit.cov
     n, p = a_full.shape
     if scale > 0 and n > p:

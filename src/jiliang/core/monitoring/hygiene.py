@@ -248,9 +248,9 @@ def _excluded_share(meters: Mapping[str, Series], excluded: Mapping[str, str]) -
         r = s.register[np.isfinite(s.register) & (s.register >= 0)]
         return float(r.max() - r.min()) if r.size > 1 else 0.0
 
-    total = sum(span(s) for s in meters.values())
     if not excluded:
         return 0.0
+    total = sum(span(s) for s in meters.values())
     if total <= 0:
         return 1.0
     return sum(span(meters[m]) for m in excluded) / total
