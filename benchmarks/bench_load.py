@@ -162,8 +162,15 @@ def prepare(args: argparse.Namespace) -> tuple[list[str], list[str], str]:
 # -- server ------------------------------------------------------------------------------------
 
 
-def start_server(port: int, threads: int) -> subprocess.Popen:
-    """``jiliang serve`` (waitress) in a subprocess on 127.0.0.1:``port``; waits for /healthz."""
+def server_name(workers: int, threads: int) -> str:
+    if workers == 1:
+        return f"waitress {threads} threads"
+    return f"gunicorn {workers} processes × {threads} threads"
+
+
+def start_server(port: int, threads: int, workers: int = 1) -> subprocess.Popen:
+    """``jiliang serve`` (waitress; gunicorn for ``workers`` > 1) in a subprocess on
+    127.0.0.1:``port``; waits for /healthz."""
     cmd = [
         sys.executable,
         "-m",
@@ -175,6 +182,8 @@ def start_server(port: int, threads: int) -> subprocess.Popen:
         str(port),
         "--threads",
         str(threads),
+        "--workers",
+        str(workers),
         "--no-migrate",
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -337,7 +346,10 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=None, help="s per target (30)")
     parser.add_argument("--requests", type=int, default=None, help="max requests per target")
     parser.add_argument("--think-ms", type=float, default=0.0, help="pause between requests")
-    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads (8)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per process (8)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (1: waitress; more: gunicorn)"
+    )
     parser.add_argument("--certificates", type=int, default=5, help="issued certificates (5)")
     parser.add_argument(
         "--targets", default="verify,chain,list", help="comma-separated: verify,chain,list"
@@ -363,7 +375,7 @@ def main() -> int:
     print(
         f"jiliang load benchmark: {args.clients} clients, {db}, "
         f"≤ {args.duration:g} s / ≤ {args.requests:,} requests per target, "
-        f"waitress {args.threads} threads, {os.cpu_count()} CPUs, "
+        f"{server_name(args.workers, args.threads)}, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     print(f"  data dir {os.environ['JILIANG_DATA_DIR']}", flush=True)
@@ -371,7 +383,7 @@ def main() -> int:
     numbers, ids, password = prepare(args)
 
     port = _free_port()
-    server = start_server(port, args.threads)
+    server = start_server(port, args.threads, args.workers)
     try:
         cookie = login(port, "regulator", password)
         plans = {

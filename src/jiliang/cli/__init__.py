@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -113,12 +114,32 @@ def serve(
     data_dir: DataDir = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+    threads: Annotated[int, typer.Option(help="Worker threads (per process).")] = 8,
     migrate: Annotated[bool, typer.Option(help="Apply database migrations first.")] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes. 1: waitress (every platform). More, about one per CPU core: "
+            "gunicorn with threaded workers (Linux, macOS)."
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the platform (waitress WSGI server; static files via WhiteNoise)."""
+    """Serve the platform (waitress, or gunicorn with --workers > 1; static files via
+    WhiteNoise)."""
     if not 0 < port < 65536:
         err_console.print(f"[red]error:[/red] --port must be 1–65535, not {port}", highlight=False)
+        raise typer.Exit(2)
+    if not 1 <= workers <= 64 or not 1 <= threads <= 256:
+        err_console.print(
+            "[red]error:[/red] --workers must be 1–64 and --threads 1–256", highlight=False
+        )
+        raise typer.Exit(2)
+    if workers > 1 and sys.platform == "win32":
+        err_console.print(
+            "[red]error:[/red] --workers > 1 needs gunicorn, which does not run on Windows; "
+            "run one process per port behind a proxy instead",
+            highlight=False,
+        )
         raise typer.Exit(2)
     if problem := port_problem(host, port):
         err_console.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
@@ -126,12 +147,43 @@ def serve(
     path = setup_django(data_dir)
     if migrate:
         migrate_database()
+    console.print(f"[bold]jiliang[/bold] serving http://{host}:{port}/  (data: {path})")
+    if workers > 1:
+        _exec_gunicorn(host, port, workers, threads)
     from waitress import serve as waitress_serve
 
     from jiliang.platform.wsgi import application
 
-    console.print(f"[bold]jiliang[/bold] serving http://{host}:{port}/  (data: {path})")
     waitress_serve(application, host=host, port=port, threads=threads, ident="jiliang")
+
+
+def _exec_gunicorn(host: str, port: int, workers: int, threads: int) -> NoReturn:
+    """Replace this process by gunicorn's master, ``workers`` threaded processes (gthread).
+
+    Exec rather than embed: the workers import the application themselves, so nothing this
+    process opened (the migration's database connection, the log) is shared across a fork.
+    The data directory and settings module reach them through the environment.
+    """
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--bind",
+        f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "--keep-alive",
+        "5",
+        "--graceful-timeout",
+        "30",
+        "jiliang.platform.wsgi:application",
+    ]
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)
 
 
 @app.command("migrate")

@@ -34,6 +34,8 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 #: rows on one page of every HTML list
@@ -107,6 +109,25 @@ class Listing:
     @property
     def xlsx_url(self) -> str:
         return self.export_url("xlsx")
+
+
+def table_body(
+    rows: Iterable[tuple[str | None, Sequence[Any]]], *, columns: int, empty: str
+) -> SafeString:
+    """The ``<tr>`` rows of a list table, each ``(link or None, cells)``; the first cell links.
+
+    Built in Python rather than by a template loop: a page is 50 rows × ~7 cells, and the
+    template engine's per-cell lookups were half of a list page's time. Every cell is escaped.
+    """
+    out = []
+    for link, cells in rows:
+        tds = [conditional_escape(c) for c in cells]
+        if link is not None and tds:
+            tds[0] = format_html('<a href="{}">{}</a>', link, tds[0])
+        out.append("<tr>" + "".join(f"<td>{td}</td>" for td in tds) + "</tr>")
+    if not out:
+        out.append(format_html('<tr><td colspan="{}">{}</td></tr>', columns, empty))
+    return mark_safe("\n".join(out))  # every part above is escaped
 
 
 def _other_params(request: HttpRequest, drop: Iterable[str]) -> str:

@@ -15,6 +15,8 @@
 | ``JILIANG_KEY_PASSPHRASE_FILE`` | file (outside the data dir) holding the passphrase of \
 the PKI's private keys; or ``JILIANG_KEY_PASSPHRASE`` | — (keys unencrypted: demo, tests, \
 or a PKI dir outside the data dir only) |
+| ``JILIANG_PUBLIC_CACHE_SECONDS`` | longest a public verification page is answered from memory \
+(``jiliang.platform.public_cache``; ``0`` turns the cache off) | ``5`` |
 
 Django settings (not environment variables) that a deployment's settings module may add:
 
@@ -34,6 +36,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.config import data_dir
@@ -262,6 +265,25 @@ JILIANG_LEDGER_DIR = Path(os.environ.get("JILIANG_LEDGER_DIR", DATA_DIR / "ledge
 JILIANG_LEDGER_ORIGIN = os.environ.get("JILIANG_LEDGER_ORIGIN", "jiliang.local/log")
 JILIANG_LEDGER_AUTO_SYNC = _env_flag("JILIANG_LEDGER_AUTO_SYNC", default=True)
 
+
+def _public_cache_seconds() -> float:
+    raw = os.environ.get("JILIANG_PUBLIC_CACHE_SECONDS", "5")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise ImproperlyConfigured(
+            f"JILIANG_PUBLIC_CACHE_SECONDS must be a number of seconds from 0 to 3600, not {raw!r}"
+        )
+    return value
+
+
+# The public verification page's micro-cache (jiliang.platform.public_cache): keyed by the log's
+# version, so a status change is seen at once; this bounds clock-dependent checks and edits
+# made behind the platform's back.
+JILIANG_PUBLIC_CACHE_SECONDS = _public_cache_seconds()
+
 # Laboratory signing keys/certificates and trust anchors for digital calibration certificates.
 JILIANG_PKI_DIR = Path(os.environ.get("JILIANG_PKI_DIR", DATA_DIR / "pki"))
 # Demo and tests only: enrol a lab under a throw-away test CA on its first signature. Off in
@@ -276,8 +298,6 @@ def _key_passphrase() -> tuple[str | None, Path | None]:
     credential; a trailing newline is dropped) or ``JILIANG_KEY_PASSPHRASE``, never both: a
     disk-and-database insider then finds only encrypted keys (docs/security.md).
     """
-    from django.core.exceptions import ImproperlyConfigured
-
     file = os.environ.get("JILIANG_KEY_PASSPHRASE_FILE") or None
     value = os.environ.get("JILIANG_KEY_PASSPHRASE") or None
     if file and value:

@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from jiliang.core.dcc.errors import RenderError
 from jiliang.core.dcc.render import render_pdf
+from jiliang.platform.public_cache import cacheable
 from jiliang.platform.registry.authority import authors
 from jiliang.platform.registry.models import CalibrationEvent
 from jiliang.platform.registry.permissions import readable
@@ -126,6 +128,10 @@ def download_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+# CSRF-exempt: checking a certificate changes nothing, and a page without a per-visitor token is
+# one page for every anonymous visitor, which the public cache can answer (public_cache.py).
+@csrf_exempt
+@cacheable
 def public_verify(request: HttpRequest, number: str | None = None) -> HttpResponse:
     """No login: enter a number, follow the QR code, or upload a DCC XML file."""
     number = number or request.GET.get("number") or request.POST.get("number") or None

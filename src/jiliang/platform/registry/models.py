@@ -17,6 +17,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language
 
 from jiliang.core.conformity import ConformityError, Decision, RuleKind, Tolerance, Verdict, decide
 from jiliang.core.conformity import DecisionRule as CoreRule
@@ -53,6 +54,17 @@ def validate_lifetime(value: str) -> None:
         raise ValidationError(str(exc)) from exc
 
 
+def localised_name(obj) -> str:
+    """``obj.name_en`` on English pages when it is recorded, else the (Chinese) ``name``.
+
+    The registered name stays the legal one (``name``); the English name is what an English
+    page shows, as the issue of the two languages asks (``name_en`` was stored but never shown).
+    """
+    if obj.name_en and get_language() and get_language().startswith("en"):
+        return obj.name_en
+    return obj.name
+
+
 class Region(models.Model):
     """Administrative region (行政区划) with its GB/T 2260 code: province → city → county."""
 
@@ -82,7 +94,12 @@ class Region(models.Model):
         verbose_name_plural = _("行政区划")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return f"{localised_name(self)} ({self.code})"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the page's language (:func:`localised_name`)."""
+        return localised_name(self)
 
     @property
     def prefix(self) -> str:
@@ -121,7 +138,12 @@ class Organisation(models.Model):
         verbose_name_plural = _("机构")
 
     def __str__(self) -> str:
-        return self.name
+        return localised_name(self)
+
+    @property
+    def display_name(self) -> str:
+        """The name in the page's language (:func:`localised_name`)."""
+        return localised_name(self)
 
 
 class Scope(SIQuantityModel):

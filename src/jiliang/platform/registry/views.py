@@ -15,6 +15,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -197,6 +198,14 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
     )
     page = listing.page
     rows = [(obj, _cells(obj, resource.columns)) for obj in page.object_list]
+    # one reverse() for the page, not one per row: the detail URL differs only in the pk
+    marker = 987654321
+    link = reverse("registry:detail", args=(resource.slug, marker))
+    body = lists.table_body(
+        [(link.replace(str(marker), str(obj.pk)), cells) for obj, cells in rows],
+        columns=len(resource.columns),
+        empty=_("没有记录"),
+    )
     return render(
         request,
         "registry/list.html",
@@ -204,6 +213,7 @@ def resource_list(request: HttpRequest, slug: str) -> HttpResponse:
             "resource": resource,
             "headers": [display.header(resource.model, c) for c in resource.columns],
             "rows": rows,
+            "table_body": body,
             "page": page,
             "listing": listing,
             "filters": _filter_choices(resource, request.GET),
