@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from jiliang.core.conformity import ConformityError, Decision, RuleKind, Tolerance, Verdict, decide
 from jiliang.core.conformity import DecisionRule as CoreRule
