@@ -252,10 +252,23 @@ def category_label(code: str | None) -> str:
     from jiliang.core.legal.catalogue import default_catalogue
 
     catalogue = default_catalogue()
-    if code not in catalogue:
-        return code
-    item = catalogue.item(code)
-    return item.name_en if _lang() == "en" else item.name_zh
+    key = (id(catalogue), code, _lang())
+    name = _CATALOGUE_NAMES.get(key)
+    if name is None:
+        name = code if code not in catalogue else _item_name(catalogue.item(code), key[2])
+        if len(_CATALOGUE_NAMES) > 4096:
+            _CATALOGUE_NAMES.clear()
+        _CATALOGUE_NAMES[key] = name
+    return name
+
+
+#: (id of the catalogue, code, language) → name: a list page names the same codes 50 times.
+#: Keyed by identity, not by the catalogue itself, whose hash would cover every item.
+_CATALOGUE_NAMES: dict[tuple[int, str, str], str] = {}
+
+
+def _item_name(item, lang: str) -> str:
+    return item.name_en if lang == "en" else item.name_zh
 
 
 @register.filter
