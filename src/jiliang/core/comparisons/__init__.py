@@ -9,4 +9,6 @@ Modules (import them directly; this package re-exports nothing so they stay inde
   checks of proficiency-test items.
 * :mod:`jiliang.core.comparisons.keycomparison` — CIPM MRA key-comparison analysis (KCRV,
   degrees of equivalence).
+* :mod:`jiliang.core.comparisons.linking` — linking an RMO comparison to a CIPM key comparison
+  through the labs that took part in both.
 """
