@@ -14,6 +14,9 @@ intervals of measuring equipment") and NCSLI RP-1:
   the drift towards the tolerance; data (time, check value);
 - :mod:`.drift` — drift of a standard from its certificates: weighted fit, prediction, warning
   date; data (date, value, U).
+- :mod:`.batch` — A3 and S2 for many instrument classes at once, vectorised with numpy
+  (:func:`.batch.interval_test_many`, :func:`.batch.binomial_interval_many`,
+  :func:`.batch.fit_many`); same results as the per-class functions.
 
 Every method returns a frozen dataclass derived from :class:`IntervalAdvice`: the recommended
 interval in days, the reliability and confidence it carries, the method name, and
