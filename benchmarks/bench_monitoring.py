@@ -3,6 +3,8 @@
     python benchmarks/bench_monitoring.py            # accuracy scenarios + a 200-area fleet
     python benchmarks/bench_monitoring.py --quick    # fewer areas, a 20-area fleet
     python benchmarks/bench_monitoring.py --fleet-areas 5000 --meters 200   # issue 14's size
+    python benchmarks/bench_monitoring.py --fleet-only --fleet-areas 40 --days 90   # reduced
+    python benchmarks/bench_monitoring.py --fleet-only --period 15min --days 10      # 15-minute
 
 Accuracy (issue 14): on simulated areas with known errors, for each estimator and for the
 oracle (the same regression told the true loss and the true summary-meter error, so the
@@ -13,12 +15,15 @@ confident wrong verdicts.
 
 Fleet: simulated areas written as Parquet partitioned by area and date, then estimated with
 ``run_fleet`` on a Dask LocalCluster of 1 and of 2 single-threaded workers; prints the time,
-meters/s, the speed-up and the peak RSS of this process (workers are separate processes).
+meters/s, the per-area time (after the cluster's start), the 10⁶-meter extrapolation, the
+speed-up, the peak RSS of this process and of the largest worker, and the load average
+(``os.getloadavg()``) before and after — on a shared machine the load decides the speed-up.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -107,8 +112,21 @@ def bench_accuracy(n_areas: int) -> None:
             )
 
 
-def bench_fleet(n_areas: int, meters: int, days: int) -> None:
-    sc = Scenario(n_meters=meters, n_periods=days * 24, hours=1.0, noise_rel=0.001)
+def _load() -> str:
+    avg = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"load average {avg} ({os.cpu_count()} cores)"
+
+
+def bench_fleet(n_areas: int, meters: int, days: int, period: str = "hourly") -> None:
+    per_day = {"hourly": 24, "15min": 96, "daily": 1}[period]
+    hours = 24.0 / per_day
+    sc = Scenario(
+        n_meters=meters,
+        n_periods=days * per_day,
+        hours=hours,
+        noise_rel=0.0001 if period == "15min" else 0.001,
+        day_to_day_sd=0.8 if period == "15min" else 0.35,
+    )
     start = 1_735_689_600
     with tempfile.TemporaryDirectory() as root:
         t0 = time.perf_counter()
@@ -121,25 +139,41 @@ def bench_fleet(n_areas: int, meters: int, days: int) -> None:
         t_write = time.perf_counter() - t0
         readings = n_areas * (meters + 1) * (sc.n_periods + 1)
         print(
-            f"fleet: {n_areas} areas × {meters} meters, hourly × {days} d "
+            f"fleet: {n_areas} areas × {meters} meters, {period} × {days} d "
             f"({readings:,d} readings) written as Parquet in {t_write:.1f} s"
         )
-        cfg = fleet.FleetConfig(start=start, period_s=3600, n_periods=sc.n_periods, gain=prior)
-        times = {}
+        cfg = fleet.FleetConfig(
+            start=start, period_s=hours * 3600, n_periods=sc.n_periods, gain=prior
+        )
+        times, per_area, cpu_area = {}, {}, {}
         for workers in (1, 2):
             out = f"{root}/results-{workers}.parquet"
+            before = _load()
             s = fleet.run_fleet(root, out, cfg, n_workers=workers)
+            startup = getattr(s, "startup_seconds", 0.0)
             times[workers] = s.seconds
+            per_area[workers] = (s.seconds - startup) / n_areas
+            wpeak = getattr(s, "worker_peak_rss_mib", None)
+            cpu = getattr(s, "worker_cpu_seconds", None)
+            cpu_area[workers] = cpu / n_areas if cpu is not None else float("nan")
             print(
-                f"  dask LocalCluster {workers} worker(s): {s.seconds:7.1f} s, "
-                f"{s.meters / s.seconds:8.0f} meters/s, verdicts {dict(sorted(s.verdicts.items()))}"
-                f", area errors {s.area_errors}"
+                f"  dask LocalCluster {workers} worker(s): {s.seconds:7.1f} s "
+                f"(start {startup:.1f} s), {s.meters / s.seconds:8.0f} meters/s, "
+                f"{per_area[workers] * 1000:6.0f} ms/area of wall time, "
+                f"{cpu_area[workers] * 1000:6.0f} ms/area of worker CPU, "
+                f"worker peak RSS {wpeak or float('nan'):.0f} MiB, "
+                f"verdicts {dict(sorted(s.verdicts.items()))}, area errors {s.area_errors}; "
+                f"{before} → {_load()}"
             )
-        per_area = times[2] / n_areas
+        fleet_areas = 10**6 // meters
+        minutes = (startup + per_area[2] * fleet_areas) / 60
         print(
-            f"  speed-up 2 vs 1 worker: {times[1] / times[2]:.2f}×; "
-            f"10⁶ meters ({10**6 // meters} areas) at this rate: "
-            f"{per_area * 10**6 / meters / 60:.1f} min (extrapolated, target < 10 min)"
+            f"  speed-up 2 vs 1 worker: {per_area[1] / per_area[2]:.2f}× after start "
+            f"({times[1] / times[2]:.2f}× with it); "
+            f"10⁶ meters ({fleet_areas} areas) at the 2-worker rate: {minutes:.1f} min "
+            f"(extrapolated: start + {fleet_areas} × per-area; target < 10 min); "
+            f"on 2 free cores (worker CPU/area × {fleet_areas} / 2): "
+            f"{(startup + cpu_area[2] * fleet_areas / 2) / 60:.1f} min"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS of the driver process: {peak:.0f} MiB")
@@ -151,10 +185,13 @@ def main() -> None:
     parser.add_argument("--fleet-areas", type=int, default=None)
     parser.add_argument("--meters", type=int, default=200)
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--period", choices=("hourly", "15min", "daily"), default="hourly")
+    parser.add_argument("--fleet-only", action="store_true", help="skip the accuracy part")
     args = parser.parse_args()
-    bench_accuracy(5 if args.quick else 20)
+    if not args.fleet_only:
+        bench_accuracy(5 if args.quick else 20)
     areas = args.fleet_areas or (20 if args.quick else 200)
-    bench_fleet(areas, args.meters, args.days)
+    bench_fleet(areas, args.meters, args.days, args.period)
 
 
 if __name__ == "__main__":

@@ -118,6 +118,17 @@ def entries() -> tuple[Entry, ...]:
             "traceability:dashboard",
             _reads("registry.Instrument", True),
         ),
+        Entry("indicators", _("规划指标"), "indicators:dashboard", _reads_region),
+        Entry("intervals", _("校准间隔建议"), "intervals:classes", _reads_region),
+        Entry(
+            "monitoring", _("实时监控"), "monitoring:runs", _reads("monitoring.EstimationRun", True)
+        ),
+        Entry(
+            "comparisons",
+            _("计量比对"),
+            "comparisons:campaigns",
+            _reads("comparisons.Campaign", True),
+        ),
         Entry("api", "API", "api:openapi-view", _everyone),
         # the supervision pages' sub-menu
         Entry(

@@ -99,6 +99,10 @@ INSTALLED_APPS = [
     "jiliang.platform.calibration",
     "jiliang.platform.certificates",
     "jiliang.platform.traceability",
+    "jiliang.platform.comparisons",
+    "jiliang.platform.indicators",
+    "jiliang.platform.monitoring",
+    "jiliang.platform.intervals",
 ]
 
 MIDDLEWARE = [

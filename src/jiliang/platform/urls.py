@@ -31,6 +31,10 @@ urlpatterns = [
     path("budgets/", include("jiliang.platform.calibration.urls")),
     path("", include("jiliang.platform.certificates.urls")),
     path("traceability/", include("jiliang.platform.traceability.urls")),
+    path("monitoring/", include("jiliang.platform.monitoring.urls")),
+    path("comparisons/", include("jiliang.platform.comparisons.urls")),
+    path("indicators/", include("jiliang.platform.indicators.urls")),
+    path("intervals/", include("jiliang.platform.intervals.urls")),
 ]
 
 # styled, translated error pages (JSON under /api/): jiliang.platform.errors

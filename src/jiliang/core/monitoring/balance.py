@@ -48,6 +48,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
+import scipy.linalg
 
 
 class MonitoringError(ValueError):
@@ -231,8 +232,8 @@ def design(area: AreaData, loss: LossModel | None = None, *, min_share: float = 
         raise MonitoringError("x", "no meter of the area recorded any energy")
     shares = {m: float(t / grand) for m, t in zip(area.meter_ids, totals, strict=True)}
     light = totals / grand < min_share
-    own = [i for i in range(area.n_meters) if not light[i]]
-    cols = [area.x[:, i] for i in own]
+    own = np.flatnonzero(~light)
+    cols = [area.x[:, own]] if own.size else []
     names = [area.meter_ids[i] for i in own]
     lumped = tuple(area.meter_ids[i] for i in range(area.n_meters) if light[i])
     if lumped:
@@ -244,7 +245,7 @@ def design(area: AreaData, loss: LossModel | None = None, *, min_share: float = 
     return Design(
         area,
         tuple(names),
-        np.column_stack(cols) if cols else np.zeros((area.n_periods, 0)),
+        np.column_stack(cols) if cols else np.zeros((area.n_periods, 0)),  # meters, (lumped)
         z,
         extra_names,
         lumped,
@@ -267,10 +268,32 @@ def _condition(a: np.ndarray) -> float:
     return float(sv[0] / sv[-1]) if sv.size and sv[-1] > 0 else math.inf
 
 
+def _qr_normalised(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """R of the column-equilibrated design, Qᵀb and the column norms, from one Householder QR.
+
+    ``[A/‖a_j‖ | b] = Q [[R, Qᵀb], [0, ·]]``: the singular values of R are those of the
+    equilibrated design (its condition number), R·(c·‖a_j‖) = Qᵀb is the least-squares
+    solution and (AᵀA)⁻¹ = D⁻¹R⁻¹R⁻ᵀD⁻¹ — one factorisation instead of an SVD, a
+    least-squares solve and the inverse of the normal matrix (whose condition number is the
+    square of the design's).
+    """
+    norms = np.linalg.norm(a, axis=0)
+    norms[norms == 0] = 1.0
+    r = np.linalg.qr(np.column_stack([a / norms, b]), mode="r")
+    k = a.shape[1]
+    return r[:k, :k], r[:k, k], norms
+
+
+def _condition_of_r(r: np.ndarray) -> float:
+    sv = np.linalg.svd(r, compute_uv=False)
+    return float(sv[0] / sv[-1]) if sv.size and sv[-1] > 0 else math.inf
+
+
 def ols(d: Design, *, weights: np.ndarray | None = None, prior_gain: float = 1.0) -> CoefficientFit:
     """Weighted least squares with covariance s²(AᵀA)⁻¹; raises :class:`Underdetermined`.
 
     ``prior_gain`` is unused (the signature is shared with the shrinkage estimators).
+    Computed from one QR factorisation of the equilibrated design (:func:`_qr_normalised`).
     """
     del prior_gain
     xa, za, b = _scaled(d, weights)
@@ -283,15 +306,15 @@ def ols(d: Design, *, weights: np.ndarray | None = None, prior_gain: float = 1.0
             f"({d.k} meter columns + {za.shape[1]} loss terms); use the shrinkage estimator "
             "or collect more periods",
         )
-    cond = _condition(a_full)
+    r, qtb, norms = _qr_normalised(a_full, b)
+    cond = _condition_of_r(r)
     if not math.isfinite(cond) or cond > 1e10:
         raise Underdetermined("x", f"design is rank-deficient (condition number {cond:.3g})")
-    coef, *_ = np.linalg.lstsq(a_full, b, rcond=None)
+    coef = scipy.linalg.solve_triangular(r, qtb) / norms
     resid = b - a_full @ coef
     dof = n - k_all
     s2 = float(resid @ resid) / dof
-    inv = np.linalg.inv(a_full.T @ a_full)
-    cov = s2 * inv
+    cov = s2 * _inverse_normal(r, norms)
     k = d.k
     return CoefficientFit(
         "ols",
@@ -304,6 +327,12 @@ def ols(d: Design, *, weights: np.ndarray | None = None, prior_gain: float = 1.0
         cond,
         np.ones(n) if weights is None else np.asarray(weights, dtype=float),
     )
+
+
+def _inverse_normal(r: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """(AᵀA)⁻¹ from the R factor of the equilibrated design and its column norms."""
+    r_inv = scipy.linalg.solve_triangular(r, np.eye(r.shape[0])) / norms[:, None]
+    return r_inv @ r_inv.T
 
 
 Estimator = Callable[..., CoefficientFit]
@@ -348,8 +377,8 @@ def huber(
         if m > 0:
             kappa = 1.0 + p / n * float(dpsi.var()) / m**2
             factor = kappa**2 * float(psi @ psi) / (n - p) / m**2 * scale**2
-            full = factor * np.linalg.inv(a_full.T @ a_full)
-            cov = full[: d.k, : d.k]
+            r_full, _, norms = _qr_normalised(a_full, np.zeros(n))
+            cov = factor * _inverse_normal(r_full, norms)[: d.k, : d.k]
     down = int(np.sum(w < 0.999))
     return replace(
         fit,
@@ -480,9 +509,9 @@ def fit_area(
     a_u = fit.a[cols]
     cov_a = fit.cov[np.ix_(cols, cols)]
     err = g / a_u - 1.0
-    jac = np.diag(-g / a_u**2)
+    jac = -g / a_u**2  # the diagonal of ∂ê/∂a: J·Σ·Jᵀ without forming J
     dg = 1.0 / a_u
-    cov_e = jac @ cov_a @ jac.T + np.outer(dg, dg) * u_g**2
+    cov_e = cov_a * jac[:, None] * jac[None, :] + np.outer(dg, dg) * u_g**2
     u_e = np.sqrt(np.maximum(np.diag(cov_e), 0.0))
     pos = {c: i for i, c in enumerate(usable)}
     meters = []

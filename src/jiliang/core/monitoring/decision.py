@@ -10,13 +10,14 @@ conditional fail mean the estimate cannot decide: the meter goes to an on-site c
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 import yaml
 
-from jiliang.core.conformity import DecisionRule, Tolerance, Verdict, decide
+from jiliang.core.conformity import DecisionRule, RuleKind, Tolerance, Verdict, decide
 from jiliang.core.legal.rules import RuleTable, parse_table
 
 from .balance import MeterEstimate, MonitoringError
@@ -107,3 +108,47 @@ def judge(
     return MeterDecision(
         estimate.meter_id, verdict, accuracy_class, mpe, estimate.error, big_u, d.explanation
     )
+
+
+def verdict(
+    estimate: MeterEstimate, accuracy_class: str, table: RuleTable | None = None
+) -> MeterVerdict:
+    """``judge(estimate, accuracy_class, table).verdict`` without the explanation.
+
+    The fleet needs only the verdict of each of 10⁶ meters; :func:`judge` also computes the
+    probability of conformity (a normal CDF) and an explanation for each. For the table's
+    non-binary rule this applies the same acceptance limits and comparisons as
+    :func:`jiliang.core.conformity.decide` (ILAC-G8 §4.2.3, the guarded-rejection fallback of
+    :func:`judge` included); any other rule, or a non-finite estimate, goes through
+    :func:`judge` itself.
+    """
+    table = table or classes()
+    try:
+        mpe = float(table.entry(accuracy_class)["mpe"])
+    except KeyError:
+        return judge(estimate, accuracy_class, table).verdict  # raises, naming the field
+    if not estimate.identifiable:
+        return MeterVerdict.NOT_IDENTIFIABLE
+    rule, k = rule_of(table)
+    y = estimate.error
+    big_u = k * estimate.u if estimate.u is not None else math.nan
+    if (
+        rule.kind is not RuleKind.NON_BINARY
+        or y is None
+        or not (math.isfinite(y) and math.isfinite(big_u) and big_u >= 0)
+        or not (math.isfinite(k) and k > 0 and mpe > 0)
+    ):
+        return judge(estimate, accuracy_class, table).verdict
+    tol = Tolerance.symmetric(0.0, mpe)
+    lower, upper = tol.lower, tol.upper
+    w = rule.r * big_u
+    if w > 0 and 2 * w >= tol.span:
+        # judge's fallback: guarded rejection, w = r·U (r or 1), acceptance [T_L − w, T_U + w]
+        wr = (rule.r or 1.0) * big_u
+        accepted = lower - wr <= y <= upper + wr
+        return MeterVerdict.INCONCLUSIVE if accepted else MeterVerdict.OUT_OF_TOLERANCE
+    if lower + w <= y <= upper - w:
+        return MeterVerdict.CONFORMING
+    if lower <= y <= upper or lower - w <= y <= upper + w:
+        return MeterVerdict.INCONCLUSIVE  # conditional pass / conditional fail
+    return MeterVerdict.OUT_OF_TOLERANCE

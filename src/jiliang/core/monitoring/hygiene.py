@@ -155,6 +155,75 @@ def _at_boundaries(
     return out, seg, None
 
 
+def _clean_boundaries(
+    meters: Mapping[str, Series],
+    grid: np.ndarray,
+    period_s: float,
+    snap_s: float,
+    max_gap_s: float,
+    max_skew_s: float,
+) -> dict[str, tuple[np.ndarray, float]]:
+    """Registers at the boundaries of every *defect-free* meter at once: {id: (reg, missing)}.
+
+    The common case — readings strictly increasing in time, registers non-negative and
+    non-decreasing, clock within ``max_skew_s`` — gives no :class:`Issue` and a single segment,
+    so meters with the same number of readings are stacked into one 2-D array and snapped or
+    interpolated together, element for element the arithmetic of :func:`_at_boundaries`
+    (whose per-meter numpy calls dominated an area of 200 meters). Any other meter is left
+    out and goes through :func:`_at_boundaries`, which names its defects.
+    """
+    by_len: dict[int, list[str]] = {}
+    for mid, s in meters.items():
+        if s.t.size > 1:
+            by_len.setdefault(s.t.size, []).append(mid)
+    out: dict[str, tuple[np.ndarray, float]] = {}
+    for size, mids in by_len.items():
+        t = np.stack([meters[m].t for m in mids])
+        r = np.stack([meters[m].register for m in mids])
+        ok = (
+            np.all(np.diff(t, axis=1) > 0, axis=1)
+            & np.all(r >= 0, axis=1)
+            & np.all(np.diff(r, axis=1) >= 0, axis=1)
+        )
+        offsets = (t - grid[0] + period_s / 2) % period_s - period_s / 2
+        skew = np.median(offsets, axis=1)
+        ok &= ~(np.abs(skew) > max_skew_s)
+        if not ok.any():
+            continue
+        if size == grid.size and snap_s >= 0:
+            # registers frozen exactly at the boundaries (smart meters' hourly/daily freeze):
+            # each boundary snaps to its own reading — _at_boundaries gives r itself
+            exact = ok & np.all(t == grid, axis=1)
+            for i in np.flatnonzero(exact):
+                out[mids[i]] = (r[i], 0.0)
+            ok &= ~exact
+            if not ok.any():
+                continue
+        t, r = t[ok], r[ok]
+        mids = [m for m, good in zip(mids, ok, strict=True) if good]
+        rows = np.arange(len(mids))[:, None]
+        pos = np.stack([np.searchsorted(ti, grid) for ti in t])
+        last = size - 1
+        lo, hi = np.clip(pos - 1, 0, last), np.clip(pos, 0, last)
+        d_lo, d_hi = np.abs(t[rows, lo] - grid), np.abs(t[rows, hi] - grid)
+        k = np.where(d_hi <= d_lo, hi, lo)
+        snapped = np.minimum(d_lo, d_hi) <= snap_s
+        reg = np.where(snapped, r[rows, k], np.nan)
+        right = np.clip(pos, 1, last)
+        left = right - 1
+        t_l, t_r = t[rows, left], t[rows, right]
+        gap = t_r - t_l
+        good = ~snapped & (pos > 0) & (pos <= last) & (gap > 0) & (gap <= max_gap_s)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = (grid - t_l) / gap
+            r_l = r[rows, left]
+            reg = np.where(good, r_l + w * (r[rows, right] - r_l), reg)
+        missing = np.mean(np.isnan(reg), axis=1)
+        for i, m in enumerate(mids):
+            out[m] = (reg[i], float(missing[i]))
+    return out
+
+
 def period_energies(
     summary: Series,
     meters: Mapping[str, Series],
@@ -189,9 +258,15 @@ def period_energies(
     ys, yseg, why = _at_boundaries(SUMMARY, summary, *args)
     if why:
         return CleanArea(None, tuple(issues), {}, 0, grid.size, False, f"summary meter: {why}")
+    fast = _clean_boundaries(meters, grid, period_s, snap_s, max_gap_s, max_skew_s)
+    zeros = np.zeros(grid.size, int)
     for mid, s in meters.items():
-        reg, seg, why = _at_boundaries(mid, s, *args)
-        missing = float(np.mean(np.isnan(reg)))
+        if mid in fast:
+            reg, missing = fast[mid]
+            seg, why = zeros, None
+        else:  # a defect to name (or an unusual series): the per-meter path says what
+            reg, seg, why = _at_boundaries(mid, s, *args)
+            missing = float(np.mean(np.isnan(reg)))
         if why is None and missing > max_missing:
             why = f"{missing:.0%} of the boundaries missing (> {max_missing:.0%})"
             issues.append(Issue(mid, "missing", why))
@@ -213,16 +288,12 @@ def period_energies(
     mat = np.column_stack([regs[m] for m in ids])
     seg = np.column_stack([yseg, *(segs[m] for m in ids)])
     known = ~np.isnan(ys) & ~np.isnan(mat).any(axis=1)
-    starts, ends = [], []
-    prev = None
-    for j in np.flatnonzero(known):
-        # a period is emitted between consecutive known boundaries; one spanning a register
-        # decrease of any meter is not (its energy is unknown), and the next period restarts
-        if prev is not None and np.array_equal(seg[prev], seg[j]):
-            starts.append(prev)
-            ends.append(j)
-        prev = j
-    if not starts:
+    # a period is emitted between consecutive known boundaries; one spanning a register
+    # decrease of any meter is not (its energy is unknown), and the next period restarts
+    kidx = np.flatnonzero(known)
+    same = np.all(seg[kidx[1:]] == seg[kidx[:-1]], axis=1)
+    starts, ends = kidx[:-1][same], kidx[1:][same]
+    if not starts.size:
         return CleanArea(
             None,
             tuple(issues),
@@ -232,7 +303,7 @@ def period_energies(
             False,
             "no period where every meter has a register at both ends",
         )
-    starts_a, ends_a = np.array(starts), np.array(ends)
+    starts_a, ends_a = starts, ends
     x = mat[ends_a] - mat[starts_a]
     y = ys[ends_a] - ys[starts_a]
     hours = (grid[ends_a] - grid[starts_a]) / 3600.0

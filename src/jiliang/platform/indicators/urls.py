@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "indicators"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("snapshot/", views.snapshot, name="snapshot"),
+    path("records/<str:key>/", views.records, name="records"),
+    path("evidence/<int:pk>/", views.evidence, name="evidence"),
+]

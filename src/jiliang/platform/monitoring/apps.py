@@ -1,0 +1,44 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MonitoringConfig(AppConfig):
+    name = "jiliang.platform.monitoring"
+    label = "monitoring"
+    verbose_name = _("智能计量器具实时监控")
+
+    def ready(self) -> None:
+        from jiliang.platform.audit.signals import audit_models
+        from jiliang.platform.registry.permissions import POLICIES, Policy
+
+        from . import models
+
+        # Readings are audited per batch (IngestBatch), not per row: see models.py
+        audit_models(
+            models.Area,
+            models.AreaMeter,
+            models.IngestBatch,
+            models.EstimationRun,
+            models.MeterEstimate,
+            models.TypeSoftware,
+            models.Alarm,
+        )
+        POLICIES[models.Area] = Policy(False, ("owner_id",), ("region__code",))
+        POLICIES[models.AreaMeter] = Policy(False, ("area__owner_id",), ("area__region__code",))
+        POLICIES[models.IngestBatch] = Policy(
+            False, ("organisation_id",), ("organisation__region__code",)
+        )
+        POLICIES[models.Reading] = Policy(
+            False, ("instrument__owner_id",), ("instrument__region__code",)
+        )
+        POLICIES[models.DeviceEvent] = Policy(
+            False, ("instrument__owner_id",), ("instrument__region__code",)
+        )
+        POLICIES[models.Alarm] = Policy(
+            False, ("instrument__owner_id",), ("instrument__region__code",)
+        )
+        POLICIES[models.TypeSoftware] = Policy(True, (), ())
+        POLICIES[models.EstimationRun] = Policy(False, ("area__owner_id",), ("area__region__code",))
+        POLICIES[models.MeterEstimate] = Policy(
+            False, ("run__area__owner_id",), ("run__area__region__code",)
+        )
