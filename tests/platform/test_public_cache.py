@@ -195,19 +195,22 @@ def test_the_setting_is_validated(monkeypatch):
 @pytest.fixture
 def isolated(settings, tmp_path, monkeypatch):
     isolate(settings, tmp_path, monkeypatch)
-    # as django.test.Client does: the request signals must not close the test's connection
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield settings
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    return settings
 
 
 def django_get(front, path: str, **environ) -> tuple[str, dict[str, str], str]:
     environ.setdefault("HTTP_HOST", "testserver")
     environ.setdefault("SERVER_NAME", "testserver")
     environ.setdefault("wsgi.input", io.BytesIO())
-    status, headers, body = get(front, path, **environ)
+    # as django.test.Client does around each request (and it reconnects them after its own):
+    # the request signals must not close the test's connection
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        status, headers, body = get(front, path, **environ)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return status, headers, body.decode()
 
 
