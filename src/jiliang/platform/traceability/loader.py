@@ -64,8 +64,12 @@ def _day(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def load_records() -> Records:
+def load_records(*, instruments: bool = True) -> Records:
     """Read the whole registry into core records (bulk queries, no ORM instances).
+
+    ``instruments=False`` leaves out the instruments and their calibrations: a standard's chain
+    never runs through an instrument, so standards get the same verdicts from far fewer rows
+    (the traceability-coverage indicator at 10⁶ instruments).
 
     The cyclic garbage collector is paused meanwhile: millions of new tuples would otherwise
     trigger full collections that rescan everything loaded so far.
@@ -73,13 +77,13 @@ def load_records() -> Records:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_records()
+        return _load_records(instruments)
     finally:
         if enabled:
             gc.enable()
 
 
-def _load_records() -> Records:
+def _load_records(with_instruments: bool) -> Records:
     scopes: dict[int, list[Scope]] = defaultdict(list)
     for org, q, unit, lo, hi, u, vf, vt in _iter(
         m.Scope.objects,
@@ -142,32 +146,42 @@ def _load_records() -> Records:
             "expiry",
         )
     )
-    instruments = tuple(
-        Instrument(str(pk), cat, q, unit, lo, hi, mpe, str(owner), region)
-        for pk, cat, q, unit, lo, hi, mpe, owner, region in _iter(
-            m.Instrument.objects,
-            "pk",
-            "category",
-            "quantity",
-            "si_unit",
-            "range_low_si",
-            "range_high_si",
-            "mpe_si",
-            "owner_id",
-            "region__code",
+    instruments = (
+        ()
+        if not with_instruments
+        else tuple(
+            Instrument(str(pk), cat, q, unit, lo, hi, mpe, str(owner), region)
+            for pk, cat, q, unit, lo, hi, mpe, owner, region in _iter(
+                m.Instrument.objects,
+                "pk",
+                "category",
+                "quantity",
+                "si_unit",
+                "range_low_si",
+                "range_high_si",
+                "mpe_si",
+                "owner_id",
+                "region__code",
+            )
         )
     )
-    return Records(orgs, cmcs, standards, instruments, rms, _events())
+    return Records(orgs, cmcs, standards, instruments, rms, _events(with_instruments))
 
 
-def _events() -> tuple[CalibrationEvent, ...]:
+def _events(with_instruments: bool) -> tuple[CalibrationEvent, ...]:
+    events = m.CalibrationEvent.objects
+    links = {"calibrationevent__instrument__isnull": True}
+    if not with_instruments:
+        events = events.filter(instrument__isnull=True)
     used_std: dict[int, list[str]] = defaultdict(list)
     through = m.CalibrationEvent.standards_used.through
-    for ev, std in _iter(through.objects, "calibrationevent_id", "measurementstandard_id"):
+    rows = through.objects if with_instruments else through.objects.filter(**links)
+    for ev, std in _iter(rows, "calibrationevent_id", "measurementstandard_id"):
         used_std[ev].append(str(std))
     used_rm: dict[int, list[str]] = defaultdict(list)
     through = m.CalibrationEvent.reference_materials_used.through
-    for ev, rm in _iter(through.objects, "calibrationevent_id", "referencematerial_id"):
+    rows = through.objects if with_instruments else through.objects.filter(**links)
+    for ev, rm in _iter(rows, "calibrationevent_id", "referencematerial_id"):
         used_rm[ev].append(str(rm))
     out = []
     empty: tuple[str, ...] = ()
@@ -176,7 +190,7 @@ def _events() -> tuple[CalibrationEvent, ...]:
     # chain does not rest on it (the standard shows "no calibration" until a verified one).
     unverified = Certificate.objects.filter(status=Certificate.Status.UNVERIFIED).values("event_id")
     for pk, inst, std, rm, by, on, due, wd, point, u, unit in _iter(
-        m.CalibrationEvent.objects.exclude(pk__in=unverified),
+        events.exclude(pk__in=unverified),
         "pk",
         "instrument_id",
         "standard_id",
