@@ -59,7 +59,7 @@ def test_values_json_for_the_regulator(client, world):
     by_id = {r["id"]: r for r in body["items"]}
     assert by_id["jl.public_standards"]["value"] == 1  # STD-HZ
     assert by_id["jl.reference_materials"]["value"] == 0
-    assert by_id["jl.local_specifications"]["no_records"] is True
+    assert by_id["jl.local_specifications"]["value"] == 0  # none in the registry
     cap = by_id["jl.compulsory_standard_coverage"]
     assert cap["value"] == pytest.approx(100 / 18) and len(cap["gaps"]) == 17
     assert "electronic_price_scale" not in cap["gaps"]
@@ -83,7 +83,7 @@ def test_values_csv_carries_the_definitions(client, world):
     # 0 standards against 1 450 by 2025: the target date has passed, no baseline → no RAG
     assert public[7] == "0" and public[9] == "1450.0" and public[10] == "2025"
     assert public[-1].startswith("社会公用计量标准数")
-    assert len(rows) == 1 + 6 + 3  # Jilin's six and the national plan's three
+    assert len(rows) == 1 + 6 + 4  # Jilin's six and the national plan's four
 
 
 def test_reads_are_scoped_to_the_region(client, world):

@@ -3,6 +3,7 @@
     jiliang monitoring simulate FLEET_DIR --areas 20 --meters 100 --days 30
     jiliang monitoring estimate FLEET_DIR --out results.parquet [--scheduler tcp://host:8786]
     jiliang monitoring report results.parquet
+    jiliang monitoring ingest readings.parquet --user USER   (into the platform: monitoring_ingest)
 
 Exit codes: 0 done; 2 bad input (missing dataset, bad option); 1 some areas could not be
 estimated (their rows say why).
@@ -195,3 +196,8 @@ def _progress() -> Progress:
         console=err,
         transient=True,
     )
+
+
+from jiliang.cli.monitoring_ingest import ingest_cmd  # noqa: E402  (Django is imported lazily)
+
+app.command("ingest")(ingest_cmd)

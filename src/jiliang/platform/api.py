@@ -16,8 +16,9 @@ from jiliang import __version__
 from jiliang.platform.accounts.models import ApiToken
 from jiliang.platform.calibration.api import router as uncertainty_router
 from jiliang.platform.certificates.api import router as certificates_router
+from jiliang.platform.common.errors import FieldErrors
+from jiliang.platform.common.uploads import STATUS_TOO_LARGE, UploadTooLarge
 from jiliang.platform.ledger.api import router as ledger_router
-from jiliang.platform.registry.api import FieldErrors
 from jiliang.platform.registry.api import router as registry_router
 from jiliang.platform.registry.authority import Denied
 
@@ -55,12 +56,12 @@ api = NinjaAPI(
 
 @api.exception_handler(FieldErrors)
 def field_errors(request, exc: FieldErrors):
-    detail = [
-        {"loc": ["body", name], "msg": msg, "type": "value_error"}
-        for name, messages in exc.errors.items()
-        for msg in messages
-    ]
-    return api.create_response(request, {"detail": detail}, status=422)
+    return api.create_response(request, {"detail": exc.detail()}, status=422)
+
+
+@api.exception_handler(UploadTooLarge)
+def upload_too_large(request, exc: UploadTooLarge):
+    return api.create_response(request, {"detail": exc.detail()}, status=STATUS_TOO_LARGE)
 
 
 @api.exception_handler(Denied)
@@ -81,5 +82,7 @@ api.add_router("/certificates", certificates_router)
 api.add_router("/traceability", "jiliang.platform.traceability.api.router")
 api.add_router("/monitoring", "jiliang.platform.monitoring.api.router")
 api.add_router("/comparisons", "jiliang.platform.comparisons.api.router")
+api.add_router("/specifications", "jiliang.platform.specifications.api.router")
 api.add_router("/indicators", "jiliang.platform.indicators.api.router")
 api.add_router("/intervals", "jiliang.platform.intervals.api.router")
+api.add_router("/risk", "jiliang.platform.risk.api.router")

@@ -24,17 +24,22 @@ import csv
 import datetime as dt
 import io
 import math
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from html import escape as _escape
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import models
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.html import conditional_escape, format_html
+from django.utils.functional import Promise, cached_property
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -111,23 +116,105 @@ class Listing:
         return self.export_url("xlsx")
 
 
+def escape_cell(value: Any) -> str:
+    """``value`` as HTML text: escaped (``& < > " '``) unless it is already safe HTML.
+
+    The same result as :func:`django.utils.html.conditional_escape` (lazy translations are
+    resolved first, ``__html__`` is trusted, the rest goes through ``html.escape``), as a plain
+    function: Django's ``escape`` is wrapped by ``keep_lazy``, which inspects every argument,
+    and a list page escapes ~400 cells.
+    """
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return _escape(str(value))
+
+
 def table_body(
     rows: Iterable[tuple[str | None, Sequence[Any]]], *, columns: int, empty: str
 ) -> SafeString:
     """The ``<tr>`` rows of a list table, each ``(link or None, cells)``; the first cell links.
 
     Built in Python rather than by a template loop: a page is 50 rows × ~7 cells, and the
-    template engine's per-cell lookups were half of a list page's time. Every cell is escaped.
+    template engine's per-cell lookups were half of a list page's time. Every cell is escaped
+    (:func:`escape_cell`, what ``conditional_escape`` does without its lazy-argument wrapper:
+    ~1 ms of a 50-row page).
     """
     out = []
     for link, cells in rows:
-        tds = [conditional_escape(c) for c in cells]
+        tds = [escape_cell(c) for c in cells]
         if link is not None and tds:
-            tds[0] = format_html('<a href="{}">{}</a>', link, tds[0])
-        out.append("<tr>" + "".join(f"<td>{td}</td>" for td in tds) + "</tr>")
+            tds[0] = f'<a href="{_escape(link)}">{tds[0]}</a>'
+        out.append("<tr>" + "".join(["<td>" + td + "</td>" for td in tds]) + "</tr>")
     if not out:
         out.append(format_html('<tr><td colspan="{}">{}</td></tr>', columns, empty))
     return mark_safe("\n".join(out))  # every part above is escaped
+
+
+#: a count of at least this many rows may be reused for up to :data:`COUNT_TTL` seconds
+COUNT_CACHE_MIN = 5_000
+#: seconds a large count is reused (bounds how stale it is after a write in another process)
+COUNT_TTL = 10.0
+#: ``(database, model, SQL, params) → (count, expiry on time.monotonic(), generation)``
+_COUNTS: dict[tuple, tuple[int, float, int]] = {}
+_COUNTS_LOCK = threading.Lock()
+#: per model label, bumped on every save/delete in this process (a write ends its reuse)
+_GENERATION: dict[str, int] = {}
+
+
+def _bump_generation(sender, **kwargs) -> None:
+    label = getattr(getattr(sender, "_meta", None), "label", None)
+    if label is not None:
+        _GENERATION[label] = _GENERATION.get(label, 0) + 1
+
+
+post_save.connect(_bump_generation, dispatch_uid="jiliang.lists.counts.save")
+post_delete.connect(_bump_generation, dispatch_uid="jiliang.lists.counts.delete")
+
+
+def list_count(rows) -> int:
+    """How many ``rows`` (queryset or sequence) a list has: ``COUNT(*)``, reused for a while
+    when large.
+
+    A page runs the same count as every other page of the same scope and filters (a
+    regulator's 20 000 instruments: an index scan of every row, ~1.5 ms on SQLite, the largest
+    query of the page). A count of at least :data:`COUNT_CACHE_MIN` rows is kept for
+    :data:`COUNT_TTL` s under its SQL and parameters — the same query text gives the same
+    answer to whoever runs it, so nothing is shared that the reader could not count — and is
+    dropped at once when this process saves or deletes a row of the model. A write in another
+    process (or ``bulk_create``/``update``, which send no signals) shows within ``COUNT_TTL``.
+    Small counts (every test, most filtered lists) are always exact.
+    """
+    if not isinstance(rows, models.QuerySet):
+        return len(rows)
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    label = rows.model._meta.label
+    key = (rows.db, label, sql, repr(params))
+    generation = _GENERATION.get(label, 0)
+    now = time.monotonic()
+    hit = _COUNTS.get(key)
+    if hit is not None and hit[1] > now and hit[2] == generation:
+        return hit[0]
+    count = rows.count()
+    if count >= COUNT_CACHE_MIN:
+        with _COUNTS_LOCK:
+            if len(_COUNTS) > 1000:  # bounded: drop the expired ones (then everything)
+                for k in [k for k, v in _COUNTS.items() if v[1] <= now] or list(_COUNTS):
+                    del _COUNTS[k]
+            _COUNTS[key] = (count, now + COUNT_TTL, generation)
+    return count
+
+
+class _ReusedCountPaginator(Paginator):
+    """Django's paginator counting through :func:`list_count` (``paginate(reuse_count=True)``)."""
+
+    @cached_property
+    def count(self) -> int:
+        return list_count(self.object_list)
 
 
 def _other_params(request: HttpRequest, drop: Iterable[str]) -> str:
@@ -144,17 +231,20 @@ def paginate(
     name: str = "",
     per_page: int = PAGE_SIZE,
     definition: str | Promise = "",
+    reuse_count: bool = False,
 ) -> Listing:
     """Page ``rows`` (queryset or sequence) by ``?page=`` (``?<name>_page=`` for a named list).
 
     A page number out of range or not a number shows the nearest page (never a 404: a stale
     link after a filter change still lands somewhere). The links keep every other parameter
-    (filters, search, the page of the page's other lists).
+    (filters, search, the page of the page's other lists). ``reuse_count``: count through
+    :func:`list_count` (a large count reused for a few seconds) — for the busiest lists.
     """
     param = f"{name}_page" if name else "page"
     if isinstance(rows, models.QuerySet) and not rows.ordered:
         rows = rows.order_by("pk")  # a stable order, or pages overlap (and Django warns)
-    page = Paginator(rows, per_page).get_page(request.GET.get(param))
+    paginator = _ReusedCountPaginator if reuse_count else Paginator
+    page = paginator(rows, per_page).get_page(request.GET.get(param))
     return Listing(page, _other_params(request, [param]), param, definition, name)
 
 

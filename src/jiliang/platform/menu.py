@@ -120,8 +120,12 @@ def entries() -> tuple[Entry, ...]:
         ),
         Entry("indicators", _("规划指标"), "indicators:dashboard", _reads_region),
         Entry("intervals", _("校准间隔建议"), "intervals:classes", _reads_region),
+        Entry("risk", _("计量风险预警"), "risk:page", _reads_region),
         Entry(
             "monitoring", _("实时监控"), "monitoring:runs", _reads("monitoring.EstimationRun", True)
+        ),
+        Entry(
+            "work-orders", _("工单"), "monitoring:work_orders", _reads("monitoring.WorkOrder", True)
         ),
         Entry(
             "comparisons",
@@ -129,6 +133,7 @@ def entries() -> tuple[Entry, ...]:
             "comparisons:campaigns",
             _reads("comparisons.Campaign", True),
         ),
+        Entry("specifications", _("技术规范"), "specifications:list", _everyone),
         Entry("api", "API", "api:openapi-view", _everyone),
         # the supervision pages' sub-menu
         Entry(

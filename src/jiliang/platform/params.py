@@ -15,10 +15,8 @@ from typing import Annotated
 from ninja import Query
 from pydantic import AfterValidator, Field
 
-#: most rows one list request may return
-MAX_LIMIT = 500
-#: largest list offset: beyond any real registry, far below SQLite's 2⁶³
-MAX_OFFSET = 10**9
+from jiliang.platform.common.paging import MAX_LIMIT, MAX_OFFSET
+
 #: the date range the platform reasons about; dates outside it are typos or probes, and the
 #: date arithmetic on them (due dates, intervals of years) would leave Python's year 1..9999
 MIN_DATE = dt.date(1900, 1, 1)

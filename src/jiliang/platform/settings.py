@@ -100,9 +100,11 @@ INSTALLED_APPS = [
     "jiliang.platform.certificates",
     "jiliang.platform.traceability",
     "jiliang.platform.comparisons",
+    "jiliang.platform.specifications",
     "jiliang.platform.indicators",
     "jiliang.platform.monitoring",
     "jiliang.platform.intervals",
+    "jiliang.platform.risk",
 ]
 
 MIDDLEWARE = [

@@ -33,8 +33,10 @@ urlpatterns = [
     path("traceability/", include("jiliang.platform.traceability.urls")),
     path("monitoring/", include("jiliang.platform.monitoring.urls")),
     path("comparisons/", include("jiliang.platform.comparisons.urls")),
+    path("specifications/", include("jiliang.platform.specifications.urls")),
     path("indicators/", include("jiliang.platform.indicators.urls")),
     path("intervals/", include("jiliang.platform.intervals.urls")),
+    path("risk/", include("jiliang.platform.risk.urls")),
 ]
 
 # styled, translated error pages (JSON under /api/): jiliang.platform.errors

@@ -6,6 +6,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from jiliang.platform.common.uploads import check_upload
 from jiliang.platform.params import Limit, Offset
 from jiliang.platform.registry.models import CalibrationEvent
 from jiliang.platform.registry.permissions import readable
@@ -14,8 +15,6 @@ from . import services
 from .models import Certificate
 
 router = Router(tags=["certificates"])
-
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 class CertificateOut(Schema):
@@ -120,8 +119,7 @@ def import_external(
     from jiliang.platform.registry.models import MeasurementStandard, Organisation
 
     user = _user(request)
-    if file.size > MAX_UPLOAD:
-        raise HttpError(413, _("file：文件大于 %(size)d MiB") % {"size": MAX_UPLOAD // 2**20})
+    check_upload(file)
     std = readable(user, MeasurementStandard).filter(code=standard).first()
     if std is None:
         raise HttpError(422, _("standard：未知的计量标准“%(code)s”") % {"code": standard})
@@ -167,8 +165,7 @@ def verify_number(request: HttpRequest, number: str):
 
 @router.post("/verify", auth=None, summary="Public: verify an uploaded DCC XML file")
 def verify_upload(request: HttpRequest, file: File[UploadedFile], number: Form[str | None] = None):
-    if file.size > MAX_UPLOAD:
-        raise HttpError(413, _("file：文件大于 %(size)d MiB") % {"size": MAX_UPLOAD // 2**20})
+    check_upload(file)
     return _verification(services.verify(xml=file.read(), number=number))
 
 

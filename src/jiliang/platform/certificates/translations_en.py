@@ -188,7 +188,6 @@ EN = {
     "该 DCC 不能构成有效的校准记录：%(errors)s": (
         "the DCC does not make a valid calibration record: %(errors)s"
     ),
-    "file：文件大于 %(size)d MiB": "file: larger than %(size)d MiB",
     "未找到证书 %(pk)s": "certificate %(pk)s not found",
     "event：未知的检定/校准记录“%(event)s”": "event: unknown calibration event '%(event)s'",
     "standard：未知的计量标准“%(code)s”": "standard: unknown standard '%(code)s'",

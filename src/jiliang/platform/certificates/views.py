@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jiliang.core.dcc.errors import RenderError
 from jiliang.core.dcc.render import render_pdf
+from jiliang.platform.common.uploads import UploadTooLarge, check_upload
 from jiliang.platform.public_cache import cacheable
 from jiliang.platform.registry.authority import authors
 from jiliang.platform.registry.models import CalibrationEvent
@@ -22,8 +23,6 @@ from jiliang.platform.registry.permissions import readable
 from . import services
 from .models import Certificate
 from .results import certificate_results
-
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 def event_certificates_panel(request: HttpRequest, obj) -> str | None:
@@ -138,8 +137,12 @@ def public_verify(request: HttpRequest, number: str | None = None) -> HttpRespon
     upload = request.FILES.get("file")
     result = error = results = results_warning = None
     copy_differs = False
-    if upload is not None and upload.size > MAX_UPLOAD:
-        error = _("file：文件大于 %(size)d MiB") % {"size": MAX_UPLOAD // (1024 * 1024)}
+    try:
+        check_upload(upload)
+    except UploadTooLarge as exc:
+        error = exc.message
+    if error is not None:
+        pass
     elif upload is not None or number:
         data = upload.read() if upload else None
         result = services.verify(xml=data, number=number)

@@ -20,8 +20,9 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import ConfigDict, Field
 
+from jiliang.platform.common.errors import FieldErrors
+from jiliang.platform.common.uploads import check_upload
 from jiliang.platform.params import Limit, Offset, SaneDate
-from jiliang.platform.registry.api import FieldErrors
 from jiliang.platform.registry.models import Organisation
 from jiliang.platform.registry.permissions import readable
 
@@ -410,8 +411,7 @@ def import_results(request: HttpRequest, file: File[UploadedFile]):
     nothing is written.
     """
     user = _user(request)
-    if file.size is not None and file.size > MAX_IMPORT:
-        raise FieldErrors({"file": [f"file: larger than {MAX_IMPORT} bytes"]})
+    check_upload(file, limit=MAX_IMPORT)
     try:
         text = file.read(MAX_IMPORT + 1).decode("utf-8-sig")
     except UnicodeDecodeError:

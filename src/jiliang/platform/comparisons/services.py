@@ -26,7 +26,7 @@ from jiliang.core.comparisons import pt
 from jiliang.core.units import UnitError, convert, convert_difference, parse_dsi
 from jiliang.platform.accounts.roles import Role, role_of
 from jiliang.platform.audit.context import acting_as
-from jiliang.platform.registry.api import FieldErrors
+from jiliang.platform.common.errors import FieldErrors
 from jiliang.platform.registry.authority import INSTITUTION_KINDS, Denied
 from jiliang.platform.registry.models import Organisation
 from jiliang.platform.registry.permissions import user_organisation_id, user_region_prefix

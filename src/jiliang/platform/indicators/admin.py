@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import IndicatorSnapshot, ManualValue
+from .models import IndicatorSnapshot, ManualValue, PlanTask
 
 
 @admin.register(ManualValue)
@@ -18,3 +18,12 @@ class IndicatorSnapshotAdmin(admin.ModelAdmin):
     search_fields = ["region__code", "digest"]
     raw_id_fields = ["region", "created_by"]
     readonly_fields = ["payload", "digest"]
+
+
+@admin.register(PlanTask)
+class PlanTaskAdmin(admin.ModelAdmin):
+    list_display = ["plan", "paragraph", "title_zh", "region", "deadline", "status"]
+    list_filter = ["status", "plan"]
+    search_fields = ["paragraph", "title_zh", "region__code"]
+    raw_id_fields = ["region", "responsible", "created_by"]
+    readonly_fields = ["evidence_name", "evidence_sha256", "evidence_type"]

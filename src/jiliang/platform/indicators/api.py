@@ -17,8 +17,8 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from jiliang.platform import lists
+from jiliang.platform.common.errors import FieldErrors
 from jiliang.platform.params import MAX_ID, Limit, Offset, QueryDate, SaneDate
-from jiliang.platform.registry.api import FieldErrors
 
 from . import services
 from .models import IndicatorSnapshot, ManualValue
@@ -196,6 +196,43 @@ def values(
     return {"region": reg.code, "as_of": day.isoformat(), "count": len(items), "items": items}
 
 
+@router.get("/report")
+def report(
+    request: HttpRequest,
+    region: str,
+    as_of: QueryDate | None = None,
+    plan: str | None = None,
+    snapshot: int | None = None,
+    format: str = "pdf",
+):
+    """Mid-term evaluation report (中期评估报告) of the region from its stored snapshot of
+    ``as_of`` (the first one of that date) or ``snapshot`` (id): PDF or XLSX, in the request's
+    language. The same date gives the same figures; the report prints the snapshot's digest
+    and its transparency-log leaf and checkpoint. 422 naming ``as_of`` when there is no
+    snapshot of that date."""
+    from django.http import HttpResponse
+    from django.utils.translation import get_language
+
+    from . import report as reports
+
+    if format not in ("pdf", "xlsx"):
+        raise FieldErrors({"format": [_("须为 pdf 或 xlsx")]})
+    if snapshot is not None and not 0 < snapshot <= MAX_ID:
+        raise FieldErrors({"snapshot": [_("不是有效的编号")]})
+    reg = _readable_region(request, region)
+    english = (get_language() or "").startswith("en")
+    rep = _fields(reports.build, reg, as_of, english, plan, snapshot)
+    name = f"indicator-report-{reg.code}-{rep.as_of.isoformat()}"
+    if format == "xlsx":
+        body = reports.to_xlsx(rep)
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, ctype = reports.to_pdf(rep), "application/pdf"
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{format}"'
+    return response
+
+
 @router.post("/snapshots", response={201: SnapshotOut})
 def create_snapshot(request: HttpRequest, payload: SnapshotIn):
     """Compute and store the region's figures as of ``as_of`` (the digest goes to the log)."""
@@ -252,3 +289,102 @@ def list_manual(request: HttpRequest, region: str, limit: Limit = 50, offset: Of
     qs = ManualValue.objects.filter(region=reg).select_related("region", "entered_by")
     items = [_manual_out(r) for r in qs[offset : offset + limit]]
     return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
+
+
+# ------------------------------------------------------------------ plan tasks
+
+
+class TaskIn(Schema):
+    region: str | None = None
+    plan: str | None = None
+    paragraph: str | None = None
+    title_zh: str | None = None
+    title_en: str | None = None
+    responsible: str | None = None
+    deadline: SaneDate | None = None
+    status: str | None = None
+    evidence_url: str | None = None
+    indicators: list[str] | None = None
+
+
+def _task_out(t) -> dict:
+    return {
+        "id": t.pk,
+        "plan": t.plan,
+        "paragraph": t.paragraph,
+        "title_zh": t.title_zh,
+        "title_en": t.title_en,
+        "responsible": t.responsible.code,
+        "responsible_name": t.responsible.name,
+        "region": t.region.code,
+        "deadline": t.deadline.isoformat(),
+        "status": t.status,
+        "overdue": t.is_overdue(services.today()),
+        "evidence_url": t.evidence_url,
+        "evidence_name": t.evidence_name,
+        "evidence_sha256": t.evidence_sha256,
+        "indicators": list(t.indicators or []),
+    }
+
+
+def _task(request, pk: int):
+    from .models import PlanTask
+
+    row = (
+        PlanTask.objects.select_related("region", "responsible").filter(pk=pk).first()
+        if 0 < pk <= MAX_ID
+        else None
+    )
+    if row is None or not services.may_read(_user(request), row.region):
+        raise HttpError(404, _("未找到任务 %(pk)s") % {"pk": pk})
+    return row
+
+
+@router.get("/tasks")
+def list_tasks(
+    request: HttpRequest,
+    region: str,
+    indicator: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict:
+    """Tasks of the region and the areas under it (``indicator=``: those serving it); each
+    with ``overdue`` (not done, deadline passed, UTC)."""
+    from . import tasks
+
+    reg = _readable_region(request, region)
+    rows = tasks.tasks_of(reg, indicator)
+    items = [_task_out(t) for t in rows[offset : offset + limit]]
+    return {"count": len(rows), "limit": limit, "offset": offset, "items": items}
+
+
+@router.post("/tasks", response={201: dict})
+def create_task(request: HttpRequest, payload: TaskIn):
+    """Create a task (regulator of the region, admin; audited)."""
+    from . import tasks
+
+    values = payload.dict(exclude_unset=True)
+    region = _fields(services.region_named, values.pop("region", None) or "")
+    row = _fields(tasks.create_task, _user(request), region, values)
+    return Status(201, _task_out(row))
+
+
+@router.patch("/tasks/{pk}")
+def update_task(request: HttpRequest, pk: int, payload: TaskIn) -> dict:
+    """Change a task's fields, e.g. ``{"status": "done"}`` (regulator of its region, admin)."""
+    from . import tasks
+
+    values = payload.dict(exclude_unset=True)
+    if "region" in values:
+        raise FieldErrors({"region": [_("任务的区划不可更改")]})
+    row = _fields(tasks.update_task, _user(request), _task(request, pk), values)
+    return _task_out(row)
+
+
+@router.post("/tasks/{pk}/evidence")
+def task_evidence(request: HttpRequest, pk: int, evidence: File[UploadedFile]) -> dict:
+    """Attach an evidence file (PDF, PNG, JPEG, XLSX) to a task."""
+    from . import tasks
+
+    row = _fields(tasks.attach_evidence, _user(request), _task(request, pk), evidence)
+    return _task_out(row)

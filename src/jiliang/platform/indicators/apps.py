@@ -13,7 +13,8 @@ class IndicatorsConfig(AppConfig):
 
         from . import models
 
-        audit_models(models.ManualValue, models.IndicatorSnapshot)
+        audit_models(models.ManualValue, models.IndicatorSnapshot, models.PlanTask)
         # regulators and inspectors read their region's rows (admins all); nobody else
         POLICIES[models.ManualValue] = Policy(False, (), ("region__code",))
         POLICIES[models.IndicatorSnapshot] = Policy(False, (), ("region__code",))
+        POLICIES[models.PlanTask] = Policy(False, (), ("region__code",))

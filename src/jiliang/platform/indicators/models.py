@@ -76,3 +76,57 @@ class IndicatorSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region.code} {self.as_of} {self.digest[:12]}"
+
+
+class PlanTask(models.Model):
+    """A task of a plan's breakdown (任务分解、责任落实): a paragraph of the plan, the unit
+    responsible for it, the deadline, its progress and evidence, and the indicators it serves.
+
+    ``overdue`` (逾期) is derived, never stored: not done and the deadline has passed (UTC).
+    """
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("未开始")
+        IN_PROGRESS = "in_progress", _("进行中")
+        DONE = "done", _("已完成")
+
+    plan = models.CharField(_("规划"), max_length=80, db_index=True)
+    paragraph = models.CharField(_("条款"), max_length=40)
+    title_zh = models.CharField(_("任务（中文）"), max_length=300)
+    title_en = models.CharField(_("任务（英文）"), max_length=300, blank=True)
+    responsible = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("责任单位"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    region = models.ForeignKey(Region, verbose_name=_("区划"), on_delete=models.PROTECT)
+    deadline = models.DateField(_("完成期限"))
+    status = models.CharField(
+        _("进度"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    evidence_url = models.URLField(_("佐证链接"), max_length=500, blank=True)
+    evidence_name = models.CharField(_("佐证材料"), max_length=200, blank=True)
+    evidence_sha256 = models.CharField(_("佐证材料 SHA-256"), max_length=64, blank=True)
+    evidence_type = models.CharField(_("文件类型"), max_length=100, blank=True)
+    indicators = models.JSONField(_("关联指标"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["region_id", "deadline", "id"]
+        verbose_name = _("规划任务")
+        verbose_name_plural = _("规划任务")
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.paragraph} {self.title_zh[:40]}"
+
+    def is_overdue(self, today) -> bool:
+        """Not done and past the deadline on ``today`` (a date, UTC)."""
+        return self.status != self.Status.DONE and self.deadline < today

@@ -91,9 +91,15 @@ DETAILS: dict[str, str] = {
     "traceability_coverage": gettext_noop(
         "平台口径：建标单位在本区域内的计量标准中，溯源引擎判定溯源链完整的比例（统计日）"
     ),
-    "local_specifications": gettext_noop("暂无记录：计量技术规范登记尚未建立"),
+    "local_specifications": gettext_noop(
+        "平台口径：计量技术规范登记中，发布区划在本区域内、类型为地方计量检定规程或地方计量技术"
+        "规范、在统计日现行（已实施且未废止）的版本数"
+    ),
     "energy_metering_rate": gettext_noop("暂无记录：重点用能单位能源计量器具配备尚未登记"),
-    "comparison_participation": gettext_noop("暂无记录：计量比对与能力验证模块尚未建立"),
+    "comparison_participation": gettext_noop(
+        "平台口径：参加机构在本区域内、在统计日（含）前已提交结果的比对与能力验证参加次数"
+        "（每项比对每家机构计一次）"
+    ),
     "manual": gettext_noop("平台口径：统计日前最近一次人工填报的数值（附证明材料）"),
 }
 
@@ -290,9 +296,29 @@ def _no_records(formula: str) -> Callable[[str, dt.date], IndicatorResult]:
     return query
 
 
-local_specifications = _no_records("local_specifications")
+def local_specifications(prefix: str, as_of: dt.date) -> IndicatorResult:
+    """地方计量技术规范数 (count): local JJG/JJF editions of the region in force on ``as_of``."""
+    from jiliang.platform.specifications.services import local_in_force
+
+    _check(prefix, as_of)
+    return _count("local_specifications", local_in_force(prefix, as_of))
+
+
 energy_metering_rate = _no_records("energy_metering_rate")
-comparison_participation = _no_records("comparison_participation")
+
+
+def comparison_participation(prefix: str, as_of: dt.date) -> IndicatorResult:
+    """计量比对和能力验证参加数 (count): participations (campaign × organisation) of
+    organisations in the region that submitted a result by the end of ``as_of`` (UTC), in
+    comparisons-app campaigns of any kind (proficiency testing 能力验证, key, regional)."""
+    from jiliang.platform.comparisons.models import Participant
+
+    _check(prefix, as_of)
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    qs = Participant.objects.filter(
+        organisation__region__code__startswith=prefix, submission__submitted_at__lt=end
+    ).select_related("campaign", "organisation")
+    return _count("comparison_participation", qs)
 
 
 def manual(prefix: str, as_of: dt.date, indicator: str) -> IndicatorResult:

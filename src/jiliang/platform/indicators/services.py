@@ -449,3 +449,88 @@ def rows_for(
             )
         )
     return rows, results
+
+
+# ------------------------------------------------------------------ from snapshots, comparison
+
+
+def latest_snapshot(region: Region) -> IndicatorSnapshot | None:
+    """The region's most recent snapshot (latest ``as_of``, then latest taken), None if none."""
+    return IndicatorSnapshot.objects.filter(region=region).order_by("-as_of", "-id").first()
+
+
+def rows_from_snapshot(
+    region: Region, row: IndicatorSnapshot, plan: str | None = None
+) -> list[Row]:
+    """The cockpit rows from a stored snapshot (no record query runs): each figure's value,
+    record count and 口径 as stored, assessed like :func:`rows_for` on the snapshot's date."""
+    snap = snapshot_of(row)
+    series = series_of(region, row.as_of)
+    b = book()
+    rows = []
+    for d in definitions_for(region, plan):
+        key = figure_key(d)
+        fig = snap.figures.get(key)
+        result = queries.IndicatorResult(
+            None if fig is None else fig.value,
+            0 if fig is None else fig.record_count,
+            d.query if fig is None else fig.query,
+            None,
+            no_records=fig is None or fig.value is None,
+        )
+        baseline = b.baseline(d.id, region.code)
+        target = b.target(d.id, region.code)
+        status, reason, expected, year, why = _assess(
+            d, result.value, baseline, target, row.as_of, series.get(key, [])
+        )
+        rows.append(
+            Row(
+                d,
+                key,
+                result,
+                baseline,
+                target,
+                status,
+                reason,
+                expected,
+                year,
+                why,
+                series.get(key, []),
+            )
+        )
+    return rows
+
+
+@dataclass
+class Ranked:
+    """One child region's figure in a comparison (排名)."""
+
+    code: str
+    name: str
+    value: float | int | None
+    record_count: int
+    rank: int | None  # standard competition ranking (1, 1, 3); None without a value
+
+
+def compare_children(region: Region, formula: str, as_of: dt.date) -> list[Ranked]:
+    """One computed indicator across the child regions of ``region``, computed from records on
+    ``as_of``, best first (higher values first; lower when the indicator's direction says so —
+    ``direction`` of the first definition using the formula). IndicatorInputError naming
+    ``indicator`` for a formula that is not computed from records."""
+    if formula not in queries.QUERIES:
+        raise IndicatorInputError(
+            {"indicator": _("指标“%(id)s”不由记录计算，无法比较") % {"id": formula}}
+        )
+    as_of = check_as_of(as_of)
+    lower = any(d.formula == formula and d.direction.value == "lower" for d in book().definitions)
+    out = []
+    for child in Region.objects.filter(parent=region).order_by("code"):
+        r = queries.QUERIES[formula](child.prefix, as_of)
+        out.append(Ranked(child.code, child.name, r.value, r.record_count, None))
+    valued = sorted(
+        (x for x in out if x.value is not None),
+        key=lambda x: ((x.value if lower else -x.value), x.code),
+    )
+    for i, x in enumerate(valued):
+        x.rank = valued[i - 1].rank if i and valued[i - 1].value == x.value else i + 1
+    return valued + [x for x in out if x.value is None]

@@ -1,6 +1,75 @@
 """English for the indicators app's strings (merged by scripts/i18n)."""
 
 EN = {
+    "平台口径：参加机构在本区域内、在统计日（含）前已提交结果的比对与能力验证参加次数"
+    "（每项比对每家机构计一次）": (
+        "Platform query: participations in comparisons and proficiency testing of organisations "
+        "in the region that submitted a result on or before the reporting date (one per "
+        "campaign and organisation)"
+    ),
+    # plan tasks (任务分解、责任落实)
+    "未开始": "Not started",
+    "进行中": "In progress",
+    "条款": "Paragraph",
+    "任务（中文）": "Task (Chinese)",
+    "任务（英文）": "Task (English)",
+    "责任单位": "Responsible unit",
+    "完成期限": "Deadline",
+    "进度": "Progress",
+    "佐证链接": "Evidence link",
+    "佐证材料": "Evidence",
+    "佐证材料 SHA-256": "Evidence SHA-256",
+    "关联指标": "Linked indicators",
+    "规划任务": "Plan tasks",
+    "逾期": "Overdue",
+    "链接": "Link",
+    "任务": "Task",
+    "未关联指标": "Not linked to an indicator",
+    "新建和修改任务通过 API：": "Tasks are created and changed through the API:",
+    "未知字段": "unknown field",
+    "须为 http:// 或 https:// 链接": "must be an http:// or https:// link",
+    "未知的统一社会信用代码“%(code)s”": "unknown unified social credit code “%(code)s”",
+    "须为 %(v)s 之一": "must be one of %(v)s",
+    "须为指标编号的列表": "must be a list of indicator ids",
+    "未知的指标：%(ids)s": "unknown indicators: %(ids)s",
+    "未知的规划“%(plan)s”": "unknown plan “%(plan)s”",
+    "未找到任务 %(pk)s": "task %(pk)s not found",
+    "任务的区划不可更改": "a task's region cannot be changed",
+    # dashboard from snapshots, comparison of child regions
+    "快照数据：统计日期 %(day)s，计算于 %(time)s（UTC）": (
+        "Snapshot figures: reporting date %(day)s, computed at %(time)s (UTC)"
+    ),
+    "按当前记录计算": "Compute from the current records",
+    "按当前记录计算（未使用快照）": "Computed from the current records (no snapshot used)",
+    "下级区划比较": "Comparison of the subordinate regions",
+    "比较": "Compare",
+    "排名": "Rank",
+    "报告": "Report",
+    "指标“%(id)s”不由记录计算，无法比较": (
+        "indicator “%(id)s” is not computed from records and cannot be compared"
+    ),
+    # mid-term evaluation report
+    "规划指标中期评估报告": "Mid-term evaluation report of plan indicators",
+    "中期评估报告": "Mid-term evaluation report",
+    "区划 %(code)s 没有编号为 %(id)s 的快照": "region %(code)s has no snapshot number %(id)s",
+    "区划 %(code)s 没有 %(day)s 的快照；请先保存快照": (
+        "region %(code)s has no snapshot of %(day)s; save a snapshot first"
+    ),
+    "尚未写入透明日志": "not yet in the transparency log",
+    "包含性证明已验证": "inclusion proof verified",
+    "基期值": "Baseline",
+    "基期年": "Baseline year",
+    "指标值": "Value",
+    "记录条数": "Records",
+    "%(year)s 年目标": "Target %(year)s",
+    "规划来源": "Source",
+    "快照编号": "Snapshot number",
+    "快照摘要 SHA-256": "Snapshot digest SHA-256",
+    "检查点大小": "Checkpoint size",
+    "检查点根哈希": "Checkpoint root hash",
+    "日志核验": "Log verification",
+    "须为 pdf 或 xlsx": "must be pdf or xlsx",
+    "不是有效的编号": "not a valid number",
     "%(day)s 在未来（今天是 %(today)s，UTC）": "%(day)s is in the future (today is %(today)s, UTC)",
     "as_of：不是日期": "as_of: not a date",
     "不允许的文件类型“%(ext)s”；允许：%(allowed)s": (

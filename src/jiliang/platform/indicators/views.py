@@ -71,13 +71,22 @@ def dashboard(request):
     region = _region(request)
     as_of, error = _as_of(request)
     plan = request.GET.get("plan") or None
+    # without a date asked for, the latest snapshot (fast: no record query); ?live=1 computes
+    stored = None
+    if not request.GET.get("as_of") and not request.GET.get("live"):
+        stored = services.latest_snapshot(region)
     try:
-        rows, _results = services.rows_for(region, as_of, plan)
+        if stored is not None:
+            as_of = stored.as_of
+            rows = services.rows_from_snapshot(region, stored, plan)
+        else:
+            rows, _results = services.rows_for(region, as_of, plan)
     except services.IndicatorInputError as exc:
         rows, error = (
             services.rows_for(region, as_of)[0],
             "; ".join(f"{k}：{v}" for k, v in exc.errors.items()),
         )
+        stored = None
     english = (get_language() or "").startswith("en")
     table = []
     charts = []
@@ -104,10 +113,13 @@ def dashboard(request):
                     "target": None if r.target is None else r.target.value,
                 }
             )
+    comparison = _comparison(request, region, as_of, rows, english)
     return render(
         request,
         "indicators/dashboard.html",
         {
+            "stored": stored,
+            "comparison": comparison,
             "region": region,
             "as_of": as_of,
             "plan": plan or "",
@@ -119,6 +131,37 @@ def dashboard(request):
             "snapshots": region.indicatorsnapshot_set.order_by("-as_of", "-id")[:20],
         },
     )
+
+
+def _comparison(request, region: Region, as_of: dt.date, rows, english: bool) -> dict | None:
+    """The bar chart of one computed indicator across the child regions (``?rank=<formula>``,
+    default the first computed indicator shown), from records on ``as_of``."""
+    if not Region.objects.filter(parent=region).exists():
+        return None
+    choices = []
+    for r in rows:
+        f = r.definition.formula
+        known = {c["formula"] for c in choices}
+        computable = not (r.result.no_records and r.result.value is None)
+        if f in queries.QUERIES and f not in known and computable:
+            name = r.definition.name_en if english else r.definition.name_zh
+            choices.append({"formula": f, "name": name})
+    if not choices:
+        return None
+    formula = request.GET.get("rank") or choices[0]["formula"]
+    if formula not in {c["formula"] for c in choices}:
+        formula = choices[0]["formula"]
+    ranked = services.compare_children(region, formula, as_of)
+    return {
+        "formula": formula,
+        "choices": choices,
+        "ranked": ranked,
+        "chart": {
+            "x": [f"{x.name} ({x.code})" for x in ranked],
+            "y": [x.value for x in ranked],
+            "unit": queries.UNITS.get(formula, ""),
+        },
+    }
 
 
 @login_required
@@ -191,6 +234,66 @@ def evidence(request, pk: int):
     if row is None or not services.may_read(request.user, row.region):
         raise Http404
     path = services.evidence_path(row)
+    if not path.exists():
+        raise Http404
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=row.evidence_name,
+        content_type=row.evidence_type,
+    )
+
+
+@login_required
+def task_list(request):
+    """The region's plan tasks grouped by the indicator they serve (``?indicator=`` one)."""
+    from . import tasks
+
+    region = _region(request)
+    indicator = request.GET.get("indicator") or None
+    english = (get_language() or "").startswith("en")
+    today = services.today()
+    names = {d.id: (d.name_en if english else d.name_zh) for d in services.book().definitions}
+    groups = []
+    for ident, rows in tasks.by_indicator(tasks.tasks_of(region, indicator)).items():
+        if indicator and ident != indicator:
+            continue
+        groups.append(
+            {
+                "id": ident,
+                "name": names.get(ident, ident),
+                "tasks": [
+                    {
+                        "task": t,
+                        "title": (t.title_en or t.title_zh) if english else t.title_zh,
+                        "overdue": t.is_overdue(today),
+                    }
+                    for t in rows
+                ],
+            }
+        )
+    return render(
+        request,
+        "indicators/tasks.html",
+        {
+            "region": region,
+            "indicator": indicator or "",
+            "groups": groups,
+            "can_write": services.may_write(request.user, region),
+        },
+    )
+
+
+@login_required
+def task_evidence(request, pk: int):
+    """Download a task's evidence file (readers of its region)."""
+    from . import tasks
+    from .models import PlanTask
+
+    row = PlanTask.objects.select_related("region").filter(pk=pk).first()
+    if row is None or not row.evidence_sha256 or not services.may_read(request.user, row.region):
+        raise Http404
+    path = tasks.evidence_path(row)
     if not path.exists():
         raise Http404
     return FileResponse(

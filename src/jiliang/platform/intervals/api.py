@@ -22,7 +22,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from jiliang.core.intervals import IntervalError
-from jiliang.platform.registry.api import FieldErrors
+from jiliang.platform.common.errors import FieldErrors
 from jiliang.platform.registry.models import MeasurementStandard
 from jiliang.platform.registry.permissions import readable
 

@@ -11,9 +11,15 @@ Pairs that say nothing about the as-found state are skipped and counted: the lat
 verdict (``none``/``inconclusive``) or both fall on the same day. Withdrawn events (已撤回) are
 not calibrations and are left out entirely.
 
-Memory stays bounded for 10⁶ instruments: one query reads only the needed columns
-(``values_list``), ordered by class, then instrument, then date, streamed by ``iterator()``;
-:func:`iter_histories` keeps one class at a time and yields it when the next begins.
+Two paths give the same histories (``tests/platform/test_intervals_batch.py``):
+
+- the **batch path** (:func:`load_histories`, :func:`iter_histories`; every list, page, export
+  and whole-region run): one streamed query of the needed columns, unordered, with the day
+  number, the verdict and the compulsory flag computed in SQL as integers
+  (:func:`read_columns`), then one numpy lexsort by class, instrument, date and differences of
+  consecutive rows (:func:`group_columns`); ≈ 40 bytes per event in memory;
+- the **streamed path** (:func:`stream_histories`; one class, :func:`history_for`): the same
+  columns ordered by class, instrument and date in SQL, one class in memory at a time.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import Case, F, Func, IntegerField, QuerySet, Value, When
+from django.db.models.sql.constants import MULTI
 
 from jiliang.platform.accounts.roles import Role, role_of
 from jiliang.platform.registry.models import CalibrationEvent, Instrument
@@ -165,8 +173,10 @@ def filter_events(
     return events
 
 
-def iter_histories(events: QuerySet, group_by: str = "owner") -> Iterator[History]:
-    """One :class:`History` per class, in class order, from ``events`` (already scoped).
+def stream_histories(events: QuerySet, group_by: str = "owner") -> Iterator[History]:
+    """One :class:`History` per class, in class order, from ``events`` (already scoped), one
+    class in memory at a time (the per-class path: :func:`history_for` and the reference of
+    :func:`iter_histories`).
 
     Reads the columns it needs in one ordered, streamed query; never a query per instrument.
     """
@@ -236,9 +246,182 @@ def iter_histories(events: QuerySet, group_by: str = "owner") -> Iterator[Histor
         yield build()
 
 
+class _DayNumber(Func):
+    """A date as an integer day number (differences are days), computed by the database so no
+    date object is made per row: SQLite ``julianday`` (all dates at .5, truncated alike),
+    PostgreSQL ``date − 1970-01-01``."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) AS INTEGER)", **extra
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra
+        )
+
+
+@dataclass
+class Columns:
+    """The events of a scope as flat arrays (one entry per event, in database order), with the
+    class of each event as an index into ``keys`` (category, model, manufacturer, group)."""
+
+    keys: list[tuple[str, str, str, str]]
+    cls: np.ndarray  # int64 index into keys
+    instrument: np.ndarray  # int64 instrument pk
+    compulsory: np.ndarray  # int8 0/1 (the instrument's)
+    day: np.ndarray  # int64 day number
+    verdict: np.ndarray  # int8: 1 pass, 0 fail, −1 no verdict
+    pk: np.ndarray  # int64 event pk (ties of one day: insertion order, as the streamed path)
+
+    @property
+    def events(self) -> int:
+        return int(self.pk.size)
+
+
+def read_columns(events: QuerySet, group_by: str = "owner", *, chunk: int = CHUNK) -> Columns:
+    """Phase 1 of the batch path: one streamed ``values_list`` query (no ORDER BY, no ORM
+    instances, no date objects: the day number, the verdict and the compulsory flag are
+    integers computed in SQL), read ``chunk`` rows at a time into numpy arrays."""
+    group_col = GROUP_COLUMN[check_group_by(group_by)]
+    vendor = events.db and connections[events.db].vendor
+    day_expr = _DayNumber("performed_on") if vendor in ("sqlite", "postgresql") else None
+    query = (
+        events.filter(instrument__isnull=False, withdrawn=False)
+        .order_by()
+        .annotate(
+            _day=day_expr if day_expr is not None else F("performed_on"),
+            _verdict=Case(
+                When(conformity=_PASS, then=Value(1)),
+                When(conformity=_FAIL, then=Value(0)),
+                default=Value(-1),
+                output_field=IntegerField(),
+            ),
+            _compulsory=Case(
+                When(instrument__compulsory=True, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .values_list(
+            "instrument__category",
+            "instrument__model_name",
+            "instrument__manufacturer",
+            group_col,
+            "instrument_id",
+            "_compulsory",
+            "_day",
+            "_verdict",
+            "pk",
+        )
+        .query
+    )
+    # the values_list query's own compiler, read in chunks as QuerySet.iterator() reads it
+    # (a server-side cursor on PostgreSQL) but without Django's per-row converters, which
+    # these columns do not need (text, integers): half the time per row at 10⁶ instruments
+    blocks = query.get_compiler(using=events.db).execute_sql(
+        MULTI, chunked_fetch=True, chunk_size=chunk
+    )
+    index: dict[tuple, int] = {}
+    parts: list[list[np.ndarray]] = [[], [], [], [], [], []]
+    for block in blocks or ():
+        if not block:
+            continue
+        cat, mdl, man, grp, inst, comp, day, verdict, pk = zip(*block, strict=True)
+        cls = [index.setdefault(k, len(index)) for k in zip(cat, mdl, man, grp, strict=True)]
+        if day_expr is None:
+            # another backend: the raw date (a date or ISO text) to its ordinal
+            day = [
+                (d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10])).toordinal()
+                for d in day
+            ]
+        for store, values, dtype in zip(
+            parts,
+            (cls, inst, comp, day, verdict, pk),
+            (np.int64, np.int64, np.int8, np.int64, np.int8, np.int64),
+            strict=True,
+        ):
+            store.append(np.fromiter(values, dtype=dtype, count=len(block)))
+    cols = [np.concatenate(p) if p else np.zeros(0, dtype=np.int64) for p in parts]
+    keys = [(c, m, f, g or "") for c, m, f, g in index]
+    return Columns(keys, *cols)
+
+
+def group_columns(cols: Columns, group_by: str = "owner") -> list[History]:
+    """Phase 2 of the batch path: the histories of every class from ``cols``, in numpy (one
+    lexsort by class, instrument, date, pk; consecutive pairs by array differences; counts by
+    ``bincount``). Equal to :func:`stream_histories` on the same events."""
+    check_group_by(group_by)
+    # classes in key order (a None group and "" are one class, as the streamed path names them)
+    merged = sorted(set(cols.keys))
+    rank_of = {k: i for i, k in enumerate(merged)}
+    rank = np.array([rank_of[k] for k in cols.keys], dtype=np.int64)
+    n_cls = len(merged)
+    if cols.events == 0:
+        return []
+    cls = rank[cols.cls]
+    order = np.lexsort((cols.pk, cols.day, cols.instrument, cls))
+    cls, inst, day, verdict = (
+        cls[order],
+        cols.instrument[order],
+        cols.day[order],
+        cols.verdict[order],
+    )
+    comp = cols.compulsory[order]
+    first = np.ones(cls.size, dtype=bool)  # an instrument's first event
+    first[1:] = (inst[1:] != inst[:-1]) | (cls[1:] != cls[:-1])
+    events = np.bincount(cls, minlength=n_cls)
+    instruments = np.bincount(cls[first], minlength=n_cls)
+    compulsory = np.bincount(cls[first], weights=comp[first], minlength=n_cls).astype(np.int64)
+    same = ~first[1:]  # row i+1 continues the instrument of row i
+    length = day[1:] - day[:-1]
+    later = verdict[1:]
+    item = same & (length > 0) & (later >= 0)
+    skipped = np.bincount(cls[1:][same & ~item], minlength=n_cls)
+    item_cls = cls[1:][item]
+    intervals = length[item].astype(float)
+    ok = later[item] == 1
+    counts = np.bincount(item_cls, minlength=n_cls)
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    out = []
+    for i, key in enumerate(merged):
+        if not events[i]:
+            continue
+        s, e = int(starts[i]), int(ends[i])
+        out.append(
+            History(
+                ClassKey(key[0], key[1], key[2], group_by, key[3]),
+                intervals[s:e],
+                ok[s:e],
+                int(instruments[i]),
+                int(events[i]),
+                int(compulsory[i]),
+                int(skipped[i]),
+            )
+        )
+    return out
+
+
+def load_histories(events: QuerySet, group_by: str = "owner") -> list[History]:
+    """Every class's :class:`History` from ``events`` (already scoped), in class order, by the
+    batch path (:func:`read_columns` then :func:`group_columns`): memory ≈ 40 bytes per event
+    plus the histories, a few times faster than :func:`stream_histories` at 10⁶ instruments."""
+    return group_columns(read_columns(events, group_by), group_by)
+
+
+def iter_histories(events: QuerySet, group_by: str = "owner") -> Iterator[History]:
+    """One :class:`History` per class, in class order, from ``events`` (already scoped), by the
+    batch path (:func:`load_histories`); never a query per instrument or per class."""
+    yield from load_histories(events, group_by)
+
+
 def history_for(events: QuerySet, key: ClassKey) -> History | None:
     """The history of one class from ``events`` (``None`` when none of them is in it)."""
-    return next(iter_histories(events.filter(**key.filter()), key.group_by), None)
+    return next(stream_histories(events.filter(**key.filter()), key.group_by), None)
 
 
 @dataclass(frozen=True)

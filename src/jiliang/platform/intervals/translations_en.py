@@ -39,4 +39,15 @@ EN = {
         "Instrument classes whose observed reliability is below the target %(target)s, with "
         "the advice beside the current interval; open a class for the data behind it."
     ),
+    "标准器漂移": "Drift of the standard",
+    "证书数": "Certificates",
+    "单位（SI）": "Unit (SI)",
+    "漂移速率（每天）": "Drift rate (per day)",
+    "显著": "significant",
+    "允许漂移量（扩展）": "Drift allowance (expanded)",
+    "预测值": "Predicted value",
+    "漂移用尽允许量的预警日期": "Warning date (the drift uses up the allowance)",
+    "证书": "Certificates",
+    "值": "Value",
+    "on：须为 1900-01-01 至 2199-12-31 之间的日期": "on: must be a date between 1900-01-01 and 2199-12-31",
 }

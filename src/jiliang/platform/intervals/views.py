@@ -1,21 +1,30 @@
-"""Pages: the regulator's list of classes below the reliability target (/intervals/) and one
-class with the advice and the events behind it (/intervals/class/<key>/), both exportable."""
+"""Pages: the regulator's list of classes below the reliability target (/intervals/), one
+class with the advice and the events behind it (/intervals/class/<key>/), both exportable, and a
+standard's drift from its certificates (/intervals/standards/<id>/, ECharts chart)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiliang.core.intervals import IntervalError
 from jiliang.platform import lists
-from jiliang.platform.registry.models import Organisation, Region, localised_name
+from jiliang.platform.registry.models import (
+    MeasurementStandard,
+    Organisation,
+    Region,
+    localised_name,
+)
+from jiliang.platform.registry.permissions import readable
 from jiliang.platform.registry.templatetags.metrology import category_label
 from jiliang.platform.supervision.access import reads_region
 
@@ -233,6 +242,78 @@ def class_detail(request: HttpRequest, key: str) -> HttpResponse:
             "listing": listing,
             "body": body,
             "headers": [c.header for c in event_columns()],
+            "error": error,
+        },
+    )
+
+
+def drift_chart(drift: services.StandardDrift, k: float) -> dict:
+    """Chart data (JSON) of a standard's drift: each certificate's value ± U, the fitted line
+    ± k·u from the first certificate to the later of the prediction and the warning date, the
+    allowance around the fitted value at the last certificate and the warning date."""
+    certs = drift.certificates
+    chart: dict = {
+        "unit": drift.unit,
+        "t": [c.performed_on.isoformat() for c in certs],
+        "value": [c.value for c in certs],
+        "low": [c.value - c.expanded_uncertainty for c in certs],
+        "high": [c.value + c.expanded_uncertainty for c in certs],
+        "line": [],
+        "limits": None,
+        "warning": None,
+        "predicted": None,
+    }
+    w, fit = drift.warning, drift.warning.fit
+    if fit is None:
+        return chart
+    first = min(c.performed_on for c in certs)
+    last = max(c.performed_on for c in certs)
+    end = max(drift.predicted_on, w.warning_date or last, last)
+    steps = 40
+    span = (end - first).days
+    for i in range(steps + 1):
+        day = first + dt.timedelta(days=round(span * i / steps))
+        y, u = fit.predict(day)
+        chart["line"].append([day.isoformat(), y, y - k * u, y + k * u])
+    at_last = fit.predict(last)[0]
+    chart["limits"] = [at_last - w.allowance, at_last + w.allowance]
+    chart["warning"] = w.warning_date.isoformat() if w.warning_date else None
+    if drift.predicted_value is not None:
+        chart["predicted"] = [
+            drift.predicted_on.isoformat(),
+            drift.predicted_value,
+            k * drift.predicted_u,
+        ]
+    return chart
+
+
+def standard_drift(request: HttpRequest, pk: int) -> HttpResponse:
+    """A measurement standard's drift from the certificates the user may read (value ± U per
+    certificate, fitted drift, predicted value, the date the drift uses up the allowance)."""
+    standard = get_object_or_404(readable(request.user, MeasurementStandard), pk=pk)
+    error = ""
+    on = None
+    raw_on = request.GET.get("on", "").strip()
+    if raw_on:
+        try:
+            on = dt.date.fromisoformat(raw_on)
+            if not dt.date(1900, 1, 1) <= on <= dt.date(2199, 12, 31):
+                raise ValueError(raw_on)
+        except ValueError:
+            on, error = None, _("on：须为 1900-01-01 至 2199-12-31 之间的日期")
+    k = 2.0
+    try:
+        drift = services.advice_for_standard(standard, user=request.user, on=on, k=k)
+    except (IntervalError, ValueError) as exc:
+        drift, error = None, str(exc)
+    return render(
+        request,
+        "intervals/standard_drift.html",
+        {
+            "standard": standard,
+            "drift": drift,
+            "k": k,
+            "chart": drift_chart(drift, k) if drift is not None else None,
             "error": error,
         },
     )

@@ -8,6 +8,7 @@ from .models import (
     IngestBatch,
     MeterEstimate,
     TypeSoftware,
+    WorkOrder,
 )
 
 
@@ -74,6 +75,22 @@ class AlarmAdmin(admin.ModelAdmin):
     list_display = ["instrument", "kind", "severity", "action", "first", "last"]
     list_filter = ["kind", "severity"]
     readonly_fields = [f.name for f in Alarm._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(admin.ModelAdmin):
+    """Read-only: transitions go through :mod:`.workorders` (authority, core state machine)."""
+
+    list_display = ["number", "kind", "state", "instrument", "assignee", "updated_at"]
+    list_filter = ["kind", "state"]
+    search_fields = ["number", "instrument__lifetime_id"]
+    readonly_fields = [f.name for f in WorkOrder._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -20,12 +20,13 @@ from ninja.errors import HttpError
 
 from jiliang.core.monitoring.balance import MonitoringError
 from jiliang.core.monitoring.events import EventKind
+from jiliang.platform.common.errors import FieldErrors
 from jiliang.platform.params import MAX_ID, Limit, Offset
-from jiliang.platform.registry.api import FieldErrors
+from jiliang.platform.registry.models import Instrument, Organisation
 from jiliang.platform.registry.permissions import readable
 
-from . import device_events, services
-from .models import Alarm, Area, AreaMeter, EstimationRun, MeterEstimate
+from . import device_events, services, workorders
+from .models import Alarm, Area, AreaMeter, EstimationRun, MeterEstimate, WorkOrder
 
 router = Router(tags=["monitoring"])
 
@@ -365,3 +366,234 @@ def list_alarms(
             for a in qs[offset : offset + limit]
         ],
     }
+
+
+# --------------------------------------------------------------------------- work orders
+
+
+class WorkOrderOut(Schema):
+    number: str
+    kind: str
+    state: str
+    meter: str
+    alarm: str | None
+    estimate: int | None
+    reason: str
+    assignee: str | None
+    new_meter: str | None
+    notes: str
+    post_check: dict[str, Any] | None
+    opened_at: dt.datetime
+    updated_at: dt.datetime
+    history: list[dict[str, Any]]
+
+
+class WorkOrderPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[WorkOrderOut]
+
+
+def _order_out(o: WorkOrder) -> dict[str, Any]:
+    return {
+        "number": o.number,
+        "kind": o.kind,
+        "state": o.state,
+        "meter": o.instrument.lifetime_id,
+        "alarm": o.alarm.key if o.alarm_id else None,
+        "estimate": o.estimate_id,
+        "reason": o.reason,
+        "assignee": o.assignee.code if o.assignee_id else None,
+        "new_meter": o.new_meter.lifetime_id if o.new_meter_id else None,
+        "notes": o.notes,
+        "post_check": o.post_check,
+        "opened_at": o.opened_at,
+        "updated_at": o.updated_at,
+        "history": o.history,
+    }
+
+
+def _orders(request: HttpRequest):
+    return readable(_user(request), WorkOrder).select_related(
+        "instrument__region", "alarm", "assignee", "new_meter"
+    )
+
+
+def _order(request: HttpRequest, number: str) -> WorkOrder:
+    order = _orders(request).filter(number=number).first()
+    if order is None:
+        raise HttpError(404, f"work order {number} not found")
+    return order
+
+
+def _writer(request: HttpRequest):
+    user = _user(request)
+    if not getattr(user, "is_authenticated", False):
+        raise HttpError(401, "log in or send a bearer token to change work orders")
+    return user
+
+
+@router.get("/work-orders", response=WorkOrderPage, summary="Work orders you may read")
+def list_work_orders(
+    request: HttpRequest,
+    state: str | None = None,
+    meter: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+):
+    qs = _orders(request)
+    if state:
+        qs = qs.filter(state=state)
+    if meter:
+        qs = qs.filter(instrument__lifetime_id=meter)
+    return {
+        "count": qs.count(),
+        "limit": limit,
+        "offset": offset,
+        "items": [_order_out(o) for o in qs[offset : offset + limit]],
+    }
+
+
+@router.get("/work-orders/{number}", response=WorkOrderOut)
+def get_work_order(request: HttpRequest, number: str):
+    return _order_out(_order(request, number))
+
+
+class WorkOrderIn(Schema):
+    alarm: str | None = Field(None, max_length=300, description="key of the alarm")
+    estimate: int | None = Field(None, ge=1, le=MAX_ID, description="id of the meter estimate")
+    kind: str | None = Field(None, description="on_site_check or replacement (default: suggested)")
+    reason: str = Field("", max_length=2000)
+
+
+@router.post(
+    "/work-orders",
+    response={200: WorkOrderOut, 201: WorkOrderOut},
+    summary="Open a work order from an alarm or an estimate (idempotent: one open per ground)",
+)
+def open_work_order(request: HttpRequest, payload: WorkOrderIn):
+    user = _writer(request)
+    alarm = estimate = None
+    if payload.alarm:
+        alarm = (
+            readable(user, Alarm)
+            .select_related("instrument__region")
+            .filter(key=payload.alarm)
+            .first()
+        )
+        if alarm is None:
+            raise FieldErrors({"alarm": [f"no alarm {payload.alarm} you may read"]})
+    if payload.estimate:
+        estimate = (
+            readable(user, MeterEstimate)
+            .select_related("instrument__region")
+            .filter(pk=payload.estimate)
+            .first()
+        )
+        if estimate is None:
+            raise FieldErrors({"estimate": [f"no estimate {payload.estimate} you may read"]})
+    if payload.kind and payload.kind not in WorkOrder.Kind.values:
+        raise FieldErrors({"kind": [f"one of {', '.join(WorkOrder.Kind.values)}"]})
+    try:
+        order, created = workorders.open_order(
+            user,
+            alarm=alarm,
+            estimate=estimate,
+            kind=payload.kind,
+            reason=payload.reason,
+            change_reason=_reason(request),
+        )
+    except MonitoringError as exc:
+        raise FieldErrors({exc.field: [exc.message]}) from None
+    return Status(201 if created else 200, _order_out(_order(request, order.number)))
+
+
+class AssignIn(Schema):
+    assignee: str = Field(..., max_length=18, description="credit code of the organisation")
+    note: str = Field("", max_length=2000)
+
+
+class NoteIn(Schema):
+    note: str = Field("", max_length=4000)
+
+
+class CompleteIn(Schema):
+    note: str = Field(..., max_length=4000, description="result notes (处理结果)")
+    new_meter: str | None = Field(None, max_length=64, description="lifetime ID installed")
+
+
+class CheckIn(Schema):
+    record: str = Field(..., max_length=100)
+    passed: bool
+    kind: str = Field(..., description="first_verification or post_replacement_check")
+    date: dt.datetime
+
+
+class VerifyIn(Schema):
+    note: str = Field("", max_length=4000)
+    check: CheckIn | None = None
+
+
+class CancelIn(Schema):
+    reason: str = Field(..., max_length=2000)
+
+
+def _apply(request: HttpRequest, number: str, call):
+    user = _writer(request)
+    order = _order(request, number)
+    try:
+        call(user, order)
+    except MonitoringError as exc:
+        raise FieldErrors({exc.field: [exc.message]}) from None
+    return _order_out(_order(request, number))
+
+
+@router.post("/work-orders/{number}/assign", response=WorkOrderOut, summary="Assign (派工)")
+def assign_work_order(request: HttpRequest, number: str, payload: AssignIn):
+    org = Organisation.objects.filter(code=payload.assignee).first()
+    if org is None:
+        raise FieldErrors({"assignee": [f"no organisation {payload.assignee}"]})
+    return _apply(
+        request,
+        number,
+        lambda u, o: workorders.assign(u, o, org, payload.note, _reason(request)),
+    )
+
+
+@router.post("/work-orders/{number}/complete", response=WorkOrderOut, summary="Report work done")
+def complete_work_order(request: HttpRequest, number: str, payload: CompleteIn):
+    new = None
+    if payload.new_meter:
+        new = Instrument.objects.filter(lifetime_id=payload.new_meter).first()
+        if new is None:
+            raise FieldErrors({"new_meter": [f"no instrument {payload.new_meter}"]})
+    return _apply(
+        request,
+        number,
+        lambda u, o: workorders.complete(u, o, payload.note, new, _reason(request)),
+    )
+
+
+@router.post("/work-orders/{number}/verify", response=WorkOrderOut, summary="Verify (复核)")
+def verify_work_order(request: HttpRequest, number: str, payload: VerifyIn):
+    check = payload.check.dict() if payload.check else None
+    return _apply(
+        request,
+        number,
+        lambda u, o: workorders.verify(u, o, payload.note, check, _reason(request)),
+    )
+
+
+@router.post("/work-orders/{number}/rework", response=WorkOrderOut, summary="Send back (返工)")
+def rework_work_order(request: HttpRequest, number: str, payload: NoteIn):
+    return _apply(
+        request, number, lambda u, o: workorders.rework(u, o, payload.note, _reason(request))
+    )
+
+
+@router.post("/work-orders/{number}/cancel", response=WorkOrderOut, summary="Cancel (撤销)")
+def cancel_work_order(request: HttpRequest, number: str, payload: CancelIn):
+    return _apply(
+        request, number, lambda u, o: workorders.cancel(u, o, payload.reason, _reason(request))
+    )

@@ -22,6 +22,7 @@ class MonitoringConfig(AppConfig):
             models.MeterEstimate,
             models.TypeSoftware,
             models.Alarm,
+            models.WorkOrder,
         )
         POLICIES[models.Area] = Policy(False, ("owner_id",), ("region__code",))
         POLICIES[models.AreaMeter] = Policy(False, ("area__owner_id",), ("area__region__code",))
@@ -36,6 +37,11 @@ class MonitoringConfig(AppConfig):
         )
         POLICIES[models.Alarm] = Policy(
             False, ("instrument__owner_id",), ("instrument__region__code",)
+        )
+        POLICIES[models.WorkOrder] = Policy(
+            False,
+            ("instrument__owner_id", "assignee_id"),
+            ("instrument__region__code",),
         )
         POLICIES[models.TypeSoftware] = Policy(True, (), ())
         POLICIES[models.EstimationRun] = Policy(False, ("area__owner_id",), ("area__region__code",))

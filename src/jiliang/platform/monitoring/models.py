@@ -309,6 +309,8 @@ class Alarm(models.Model):
     last = models.DateTimeField(_("最近"))
     evidence = models.JSONField(_("依据事件"))
     tamper = models.BooleanField(_("涉及篡改"), default=False)
+    #: set when a verified replacement supersedes the alarm (its work order closed it)
+    resolved_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-last", "key"]
@@ -317,3 +319,100 @@ class Alarm(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class WorkOrder(models.Model):
+    """A work order (工单) raised from an :class:`Alarm` or a :class:`MeterEstimate` verdict.
+
+    The state machine is :mod:`jiliang.core.monitoring.workorders` (open → assigned → done →
+    verified, rework, cancel): ``history`` holds the core's transition records (canonical
+    dicts, each with the SHA-256 of the previous one), ``state`` and the other columns are their
+    projection. Every change is one audited save, so every transition reaches the transparency
+    log. Who may do which transition is :mod:`.workorders` (authority, not ownership).
+    """
+
+    class Kind(models.TextChoices):
+        ON_SITE_CHECK = "on_site_check", _("现场核查")
+        REPLACEMENT = "replacement", _("更换")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待派工")
+        ASSIGNED = "assigned", _("已派工")
+        DONE = "done", _("已完成")
+        VERIFIED = "verified", _("已复核")
+        CANCELLED = "cancelled", _("已撤销")
+
+    #: states in which an order is still open (not verified, not cancelled)
+    OPEN_STATES = ("open", "assigned", "done")
+
+    number = models.CharField(_("工单编号"), max_length=40, unique=True)
+    kind = models.CharField(_("工单类型"), max_length=20, choices=Kind.choices)
+    instrument = models.ForeignKey(
+        Instrument, verbose_name=_("电能表"), on_delete=models.PROTECT, related_name="work_orders"
+    )
+    alarm = models.ForeignKey(
+        Alarm,
+        verbose_name=_("告警"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
+    )
+    estimate = models.ForeignKey(
+        MeterEstimate,
+        verbose_name=_("误差估计"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
+    )
+    reason = models.TextField(_("原因"))
+    state = models.CharField(
+        _("状态"), max_length=12, choices=State.choices, default="open", db_index=True
+    )
+    assignee = models.ForeignKey(
+        Organisation,
+        verbose_name=_("承办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="monitoring_work_orders",
+    )
+    new_meter = models.ForeignKey(
+        Instrument,
+        verbose_name=_("新装电能表"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    notes = models.TextField(_("处理结果"), blank=True)
+    post_check = models.JSONField(_("换表后核查"), null=True, blank=True)
+    completed_by = models.CharField(_("完成人"), max_length=150, blank=True)
+    history = models.JSONField(_("流转记录"), default=list)
+    opened_at = models.DateTimeField(_("创建时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("工单")
+        verbose_name_plural = _("工单")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alarm"],
+                condition=Q(state__in=["open", "assigned", "done"]),
+                name="workorder_one_open_per_alarm",
+            ),
+            models.UniqueConstraint(
+                fields=["estimate"],
+                condition=Q(state__in=["open", "assigned", "done"]),
+                name="workorder_one_open_per_estimate",
+            ),
+            models.CheckConstraint(
+                condition=Q(alarm__isnull=False) | Q(estimate__isnull=False),
+                name="workorder_has_ground",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.kind} {self.state}"

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy
 
+from jiliang.core.monitoring import drift
+from jiliang.core.monitoring.balance import MonitoringError
 from jiliang.platform import lists
+from jiliang.platform.registry.models import Instrument
 from jiliang.platform.registry.permissions import readable
 
-from .models import Area, EstimationRun
+from .models import Alarm, Area, EstimationRun, MeterEstimate, WorkOrder
 
 #: the fleet list's columns (page and exports)
 RUN_COLUMNS = (
@@ -87,6 +93,12 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
             chart["verdict"].append(e.verdict)
             if e.mpe is not None:
                 chart["mpe"] = max(chart["mpe"] or 0.0, 100 * e.mpe)
+    orders = (
+        readable(request.user, WorkOrder)
+        .filter(Q(instrument__area_memberships__area=area) | Q(instrument=area.summary_meter_id))
+        .select_related("instrument", "assignee")
+        .distinct()[:50]
+    )
     return render(
         request,
         "monitoring/area.html",
@@ -96,5 +108,136 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
             "runs": runs.order_by("-pk")[:20],
             "estimates": estimates,
             "chart": chart,
+            "orders": orders,
+        },
+    )
+
+
+#: the work-order list's columns (page and exports)
+ORDER_COLUMNS = (
+    lists.Column(gettext_lazy("工单编号"), lambda o: o.number),
+    lists.Column(gettext_lazy("工单类型"), lambda o: o.get_kind_display()),
+    lists.Column(gettext_lazy("状态"), lambda o: o.get_state_display()),
+    lists.Column(gettext_lazy("电能表"), lambda o: o.instrument.lifetime_id),
+    lists.Column(gettext_lazy("承办单位"), lambda o: o.assignee.name if o.assignee_id else ""),
+    lists.Column(gettext_lazy("原因"), lambda o: o.reason),
+    lists.Column(gettext_lazy("创建时间"), lambda o: o.opened_at),
+    lists.Column(gettext_lazy("更新时间"), lambda o: o.updated_at),
+)
+
+
+@login_required
+def work_order_list(request: HttpRequest) -> HttpResponse:
+    """Work orders the user may read (``?state=``, ``?kind=``), newest first."""
+    orders = readable(request.user, WorkOrder).select_related("instrument", "assignee")
+    state = request.GET.get("state", "")
+    if state in WorkOrder.State.values:
+        orders = orders.filter(state=state)
+    kind = request.GET.get("kind", "")
+    if kind in WorkOrder.Kind.values:
+        orders = orders.filter(kind=kind)
+    exported = lists.export_response(request, orders, ORDER_COLUMNS, "monitoring-work-orders")
+    if exported is not None:
+        return exported
+    listing = lists.paginate(request, orders)
+    return render(
+        request,
+        "monitoring/work_orders.html",
+        {
+            "orders": listing.page.object_list,
+            "listing": listing,
+            "states": WorkOrder.State.choices,
+            "kinds": WorkOrder.Kind.choices,
+            "state": state,
+            "kind": kind,
+        },
+    )
+
+
+def meter_history(estimates: list[MeterEstimate]) -> dict:
+    """Chart data and drift forecast of one meter's estimates (errors in %, times ISO 8601).
+
+    Points are the runs' mid-periods; overlapping runs are skipped (the drift alarms assume
+    independent windows, :mod:`jiliang.core.monitoring.drift`). The trend, the crossing of the
+    MPE and the EWMA/CUSUM signals are the core's; t in days from the first point.
+    """
+    pts = []
+    last_end = None
+    for e in estimates:
+        if e.error is None or not e.u:
+            continue
+        if last_end is not None and e.run.period_start < last_end:
+            continue
+        last_end = e.run.period_end
+        mid = e.run.period_start + (e.run.period_end - e.run.period_start) / 2
+        big_u = e.expanded_uncertainty if e.expanded_uncertainty is not None else 2 * e.u
+        pts.append((mid, e.error, e.u, big_u, e.mpe, e.verdict))
+    chart = {
+        "t": [p[0].isoformat() for p in pts],
+        "error": [100 * p[1] for p in pts],
+        "low": [100 * (p[1] - p[3]) for p in pts],
+        "high": [100 * (p[1] + p[3]) for p in pts],
+        "verdict": [p[5] for p in pts],
+        "mpe": max((100 * p[4] for p in pts if p[4] is not None), default=None),
+    }
+    forecast: dict = {"n": len(pts)}
+    if not pts:
+        return {"chart": chart, "forecast": forecast}
+    t0 = pts[0][0]
+    t = [(p[0] - t0).total_seconds() / 86400 for p in pts]
+    e = [p[1] for p in pts]
+    u = [p[2] for p in pts]
+    z = [a / b for a, b in zip(e, u, strict=True)]
+    forecast["ewma"] = [chart["t"][i] for i in drift.ewma(z)]
+    forecast["cusum"] = [chart["t"][i] for i in drift.cusum(z)]
+    try:
+        tr = drift.trend(t, e, u)
+    except MonitoringError as exc:
+        forecast["note"] = exc.message
+        return {"chart": chart, "forecast": forecast}
+    forecast.update(
+        slope_pct_per_year=100 * 365.25 * tr.slope,
+        u_slope_pct_per_year=100 * 365.25 * tr.u_slope,
+        birge_ratio=tr.birge_ratio,
+    )
+    mpe = chart["mpe"]
+    if mpe:
+        cross = drift.crossing(tr, mpe / 100)
+        if cross is not None and abs(cross.time) < 100 * 365.25:  # beyond a century: none
+            forecast["crossing"] = (t0 + dt.timedelta(days=cross.time)).date().isoformat()
+            forecast["u_crossing_days"] = cross.u_time
+            forecast["crossing_limit_pct"] = 100 * cross.limit
+    return {"chart": chart, "forecast": forecast}
+
+
+@login_required
+def meter_detail(request: HttpRequest, lifetime_id: str) -> HttpResponse:
+    """One meter's state-evaluation history (状态评价): ê ± U per run, drift, alarms, orders."""
+    instrument = get_object_or_404(readable(request.user, Instrument), lifetime_id=lifetime_id)
+    estimates = list(
+        readable(request.user, MeterEstimate)
+        .filter(instrument=instrument, run__status=EstimationRun.Status.DONE)
+        .select_related("run", "run__area")
+        .order_by("run__period_start", "run_id")
+    )
+    for e in estimates:
+        e.error_pct = None if e.error is None else 100 * e.error
+        big_u = e.expanded_uncertainty if e.expanded_uncertainty is not None else None
+        if big_u is None and e.u is not None:
+            big_u = 2 * e.u
+        e.big_u_pct = None if big_u is None else 100 * big_u
+    history = meter_history(estimates)
+    return render(
+        request,
+        "monitoring/meter.html",
+        {
+            "meter": instrument,
+            "estimates": estimates,
+            "chart": history["chart"],
+            "forecast": history["forecast"],
+            "alarms": readable(request.user, Alarm).filter(instrument=instrument)[:100],
+            "orders": readable(request.user, WorkOrder)
+            .filter(instrument=instrument)
+            .select_related("assignee")[:100],
         },
     )

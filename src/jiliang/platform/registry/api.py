@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import AfterValidator, ConfigDict, Field, create_model
@@ -20,6 +19,10 @@ from pydantic import AfterValidator, ConfigDict, Field, create_model
 from jiliang.platform.audit.context import acting_as
 from jiliang.platform.audit.models import AuditEntry
 from jiliang.platform.audit.schemas import AuditEntryOut
+from jiliang.platform.common.errors import FieldErrors
+from jiliang.platform.common.paging import MAX_LIMIT
+from jiliang.platform.common.requests import change_reason as _reason
+from jiliang.platform.common.requests import current_user as _current_user
 
 from .authority import authorise, changed_fields, check_facts, may, snapshot
 from .permissions import readable
@@ -27,7 +30,7 @@ from .resources import NATURAL_KEYS, RESOURCES, Resource
 
 router = Router(tags=["registry"])
 
-MAX_LIMIT = 500
+__all__ = ["MAX_LIMIT", "FieldErrors", "router"]  # FieldErrors: re-exported for older imports
 
 
 class HistoryPage(Schema):
@@ -35,14 +38,6 @@ class HistoryPage(Schema):
 
     limit: int = Field(100, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=10**9)
-
-
-class FieldErrors(Exception):
-    """Validation failure carrying ``{field: [messages]}``; rendered as HTTP 422."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def _python_type(field: models.Field) -> Any:
@@ -217,14 +212,6 @@ def save_validated(obj: models.Model, m2m: dict[str, list[models.Model]], user, 
         if taken:
             raise HttpError(409, f"conflicts with an existing record: {', '.join(taken)}") from None
         raise HttpError(409, "conflicts with an existing or referenced record") from None
-
-
-def _current_user(request: HttpRequest):
-    return request.auth if getattr(request.auth, "is_authenticated", False) else request.user
-
-
-def _reason(request: HttpRequest) -> str:
-    return request.headers.get("X-Change-Reason", "")[:500]
 
 
 def _iso_date_text(value: str | None) -> str | None:

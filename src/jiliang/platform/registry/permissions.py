@@ -15,6 +15,7 @@ from operator import or_
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.related_descriptors import ReverseOneToOneDescriptor
 
 from jiliang.platform.accounts.roles import Role, role_of
 
@@ -77,7 +78,22 @@ def _granted(user, model: type[models.Model]) -> Q | None:
 
 
 def _profile(user):
-    return getattr(user, "profile", None) if user is not None and user.is_authenticated else None
+    """``user.profile`` (None when signed out or without one), read once per user object with
+    its region and organisation (and that organisation's region) in the same query: the read
+    scope asks for the region of the profile or of its organisation on every page, which was
+    two queries (profile, then region) on each request."""
+    if user is None or not user.is_authenticated:
+        return None
+    descriptor = getattr(user.__class__, "profile", None)  # __class__: request.user is lazy
+    if isinstance(descriptor, ReverseOneToOneDescriptor) and not descriptor.is_cached(user):
+        related = descriptor.related
+        profile = (
+            related.related_model._default_manager.select_related("region", "organisation__region")
+            .filter(**{related.field.name: user})
+            .first()
+        )
+        related.set_cached_value(user, profile)
+    return getattr(user, "profile", None)
 
 
 def user_organisation_id(user) -> int | None:

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -20,8 +19,10 @@ from pydantic import Field, FiniteFloat
 
 from jiliang.core.legal.draw import DrawRefused
 from jiliang.platform.audit.context import acting_as
+from jiliang.platform.common.errors import FieldErrors
+from jiliang.platform.common.requests import change_reason, current_user
+from jiliang.platform.common.uploads import check_upload
 from jiliang.platform.params import Limit, Offset, QueryDate, SaneDate
-from jiliang.platform.registry.api import FieldErrors, _current_user, _reason
 from jiliang.platform.registry.models import Instrument, Organisation, Region
 from jiliang.platform.registry.permissions import can_write, readable
 
@@ -118,7 +119,7 @@ class Page(Schema):
 
 
 def _filings(request):
-    return readable(_current_user(request), Filing).select_related(
+    return readable(current_user(request), Filing).select_related(
         "instrument__owner", "instrument__region", "assigned_to"
     )
 
@@ -169,7 +170,9 @@ def create_filing(user, data: FilingIn, reason: str = "") -> Filing:
 
 @router.post("/filings", response={201: FilingOut})
 def post_filing(request, payload: FilingIn):
-    return Status(201, filing_out(create_filing(_current_user(request), payload, _reason(request))))
+    return Status(
+        201, filing_out(create_filing(current_user(request), payload, change_reason(request)))
+    )
 
 
 class WithdrawalIn(Schema):
@@ -183,7 +186,7 @@ def withdraw_filing(request, pk: int, payload: WithdrawalIn):
     The owner or the regulator of the instrument's region may withdraw; the filing then counts
     in no coverage, schedule, draw or credit figure but stays listed with its reason.
     """
-    user = _current_user(request)
+    user = current_user(request)
     f = get_object_or_404(_filings(request), pk=pk)
     try:
         withdraw(user, f, payload.reason)
@@ -197,9 +200,8 @@ def withdraw_filing(request, pk: int, payload: WithdrawalIn):
 @router.post("/filings/import", response={200: dict, 422: dict})
 def import_file(request, file: File[UploadedFile], accept_partial: Form[bool] = False):
     """Bulk import (CSV/XLSX); 422 with the row report if any row is bad and nothing imported."""
-    user = _current_user(request)
-    if file.size > 20 * 1024 * 1024:
-        raise FieldErrors({"file": [gettext("文件不得超过 20 MB")]})
+    user = current_user(request)
+    check_upload(file)
     try:
         report = import_filings(user, file.name or "", file.read(), accept_partial)
     except ImportFileError as exc:
@@ -214,7 +216,7 @@ def import_file(request, file: File[UploadedFile], accept_partial: Form[bool] = 
 def list_assigned(request, state: str | None = None, limit: Limit = 50, offset: Offset = 0):
     """Verifications assigned to my institution (regulators: in my region); state due, overdue
     or done."""
-    user = _current_user(request)
+    user = current_user(request)
     if portal_svc.institution_of(user) is None and supervisor_prefix(user) is None:
         raise HttpError(403, "for the staff of verification institutions and regulators")
     try:
@@ -234,7 +236,7 @@ class AssignIn(Schema):
 @router.post("/filings/{int:pk}/assignment", response=FilingOut)
 def assign_filing(request, pk: int, payload: AssignIn):
     """Assign the filing's verification to an institution authorised for it (regulators)."""
-    user = _current_user(request)
+    user = current_user(request)
     f = get_object_or_404(_filings(request), pk=pk)
     org = None
     if payload.institution:
@@ -242,7 +244,7 @@ def assign_filing(request, pk: int, payload: AssignIn):
         if org is None:
             raise FieldErrors({"institution": [f"unknown organisation {payload.institution!r}"]})
     try:
-        portal_svc.assign(user, f, org, _reason(request))
+        portal_svc.assign(user, f, org, change_reason(request))
     except PermissionError as exc:
         raise HttpError(403, str(exc)) from None
     except portal_svc.PortalError as exc:
@@ -281,7 +283,7 @@ def list_verifications(request, pk: int):
 @router.post("/filings/{int:pk}/verifications", response={201: dict})
 def post_verification(request, pk: int, payload: VerificationIn):
     """Record the result of the assigned verification (assigned institution or regulator)."""
-    user = _current_user(request)
+    user = current_user(request)
     f = get_object_or_404(_filings(request), pk=pk)
     try:
         r = portal_svc.record_verification(
@@ -292,7 +294,7 @@ def post_verification(request, pk: int, payload: VerificationIn):
             payload.certificate_no,
             payload.notice_no,
             payload.seal_no,
-            _reason(request),
+            change_reason(request),
         )
     except PermissionError as exc:
         raise HttpError(403, str(exc)) from None
@@ -318,7 +320,7 @@ class NotificationOut(Schema):
 
 @router.get("/notifications", response=list[NotificationOut])
 def notifications(request, unread: bool = False):
-    user = _current_user(request)
+    user = current_user(request)
     if not user.is_authenticated:
         return []
     qs = Notification.objects.filter(recipient=user)
@@ -344,7 +346,7 @@ def notifications(request, unread: bool = False):
 def mark_read(request, pk: int):
     from django.utils import timezone
 
-    n = get_object_or_404(Notification, pk=pk, recipient=_current_user(request))
+    n = get_object_or_404(Notification, pk=pk, recipient=current_user(request))
     Notification.objects.filter(pk=n.pk, read_at__isnull=True).update(read_at=timezone.now())
     return Status(204, None)
 
@@ -356,7 +358,7 @@ class NotificationSettingsIn(Schema):
 
 @router.get("/notification-settings")
 def get_notification_settings(request):
-    user = _current_user(request)
+    user = current_user(request)
     if not user.is_authenticated:
         raise HttpError(401, "log in to read your settings")
     prefs = settings_of(user)
@@ -367,11 +369,11 @@ def get_notification_settings(request):
 def put_notification_settings(request, payload: NotificationSettingsIn):
     from django.conf import settings
 
-    user = _current_user(request)
+    user = current_user(request)
     codes = [code for code, _name in settings.LANGUAGES]
     if payload.language not in codes:
         raise FieldErrors({"language": [f"must be one of {codes}"]})
-    with transaction.atomic(), acting_as(user, _reason(request)):
+    with transaction.atomic(), acting_as(user, change_reason(request)):
         NotificationSettings.objects.update_or_create(
             user=user, defaults={"language": payload.language, "email": payload.email}
         )
@@ -382,7 +384,7 @@ def put_notification_settings(request, payload: NotificationSettingsIn):
 
 
 def _region_prefix(request, region: str | None) -> str:
-    prefix = reads_region(_current_user(request))
+    prefix = reads_region(current_user(request))
     if prefix is None:
         raise HttpError(403, "coverage indicators are for regulators and inspectors")
     if region:
@@ -438,7 +440,7 @@ def get_risk(request, region: str | None = None, limit: Limit = 50):
 @router.get("/credit/{code}")
 def get_credit(request, code: str):
     org = get_object_or_404(Organisation, code=code)
-    user = _current_user(request)
+    user = current_user(request)
     prefix = reads_region(user)
     own = getattr(getattr(user, "profile", None), "organisation_id", None) == org.pk
     if not own and (prefix is None or not org.region.code.startswith(prefix)):
@@ -467,7 +469,7 @@ class CreditEventIn(Schema):
 def post_credit_event(request, payload: CreditEventIn):
     from jiliang.core.legal.rules import RuleBook
 
-    user = _current_user(request)
+    user = current_user(request)
     org = Organisation.objects.filter(code=payload.organisation).first()
     if org is None:
         raise FieldErrors({"organisation": [f"unknown organisation {payload.organisation!r}"]})
@@ -480,7 +482,7 @@ def post_credit_event(request, payload: CreditEventIn):
     if payload.kind == CreditMark.Kind.SELF_COMMITMENT:
         # one source for commitments: the public, withdrawable list (else counted twice)
         raise FieldErrors({"kind": ["record a self-commitment with POST /commitments"]})
-    with transaction.atomic(), acting_as(user, _reason(request)):
+    with transaction.atomic(), acting_as(user, change_reason(request)):
         ev = CreditEvent.objects.create(
             organisation=org, kind=payload.kind, on=payload.on, detail=payload.detail
         )
@@ -499,7 +501,7 @@ def _credit_errors(exc: credit_svc.CreditError) -> FieldErrors:
 @router.post("/credit-events/{int:pk}/removal")
 def remove_listing(request, pk: int, payload: RemovalIn):
     """Remove the entity from the serious-violation list (region's regulator; audited)."""
-    user = _current_user(request)
+    user = current_user(request)
     event = get_object_or_404(
         readable(user, CreditEvent).select_related("organisation__region"), pk=pk
     )
@@ -548,12 +550,14 @@ class MarkIn(Schema):
 
 @router.post("/commitments", response={201: dict})
 def post_commitment(request, payload: MarkIn):
-    user = _current_user(request)
+    user = current_user(request)
     org = Organisation.objects.filter(code=payload.organisation).select_related("region").first()
     if org is None:
         raise FieldErrors({"organisation": [f"unknown organisation {payload.organisation!r}"]})
     try:
-        m = credit_svc.mark(user, org, payload.kind, payload.since, payload.text, _reason(request))
+        m = credit_svc.mark(
+            user, org, payload.kind, payload.since, payload.text, change_reason(request)
+        )
     except PermissionError as exc:
         raise HttpError(403, str(exc)) from None
     except credit_svc.CreditError as exc:
@@ -570,7 +574,7 @@ class WithdrawIn(Schema):
 def withdraw_commitment(request, pk: int, payload: WithdrawIn):
     m = get_object_or_404(CreditMark.objects.select_related("organisation__region"), pk=pk)
     try:
-        credit_svc.unmark(_current_user(request), m, payload.on, payload.reason)
+        credit_svc.unmark(current_user(request), m, payload.on, payload.reason)
     except PermissionError as exc:
         raise HttpError(403, str(exc)) from None
     except credit_svc.CreditError as exc:
@@ -605,7 +609,7 @@ class DrawIn(Schema):
 
 
 def _writable_draw(request, pk: int) -> Draw:
-    user = _current_user(request)
+    user = current_user(request)
     d = get_object_or_404(Draw.objects.select_related("region"), pk=pk)
     if not draw_svc.may_operate(user, d):
         raise HttpError(403, "only the regulator who committed this draw runs it")
@@ -640,7 +644,7 @@ def get_draw(request, pk: int):
     d = get_object_or_404(Draw.objects.select_related("region"), pk=pk)
     # before the reveal only the draw's operator sees the selections (draws.may_see_selections)
     return {
-        **draw_svc.published(d, _current_user(request)),
+        **draw_svc.published(d, current_user(request)),
         "ledger": draw_log.leaves(d),
         "publication": draw_svc.publication(d),
     }
@@ -648,7 +652,7 @@ def get_draw(request, pk: int):
 
 @router.post("/draws", response={201: dict})
 def post_draw(request, payload: DrawIn):
-    user = _current_user(request)
+    user = current_user(request)
     region = Region.objects.filter(code=payload.region).first()
     if region is None:
         raise FieldErrors({"region": [f"unknown region {payload.region!r}"]})
@@ -667,7 +671,7 @@ def post_draw(request, payload: DrawIn):
         )
     except draw_svc.DrawError as exc:
         raise FieldErrors({exc.field: [str(exc)]}) from None
-    with acting_as(user, _reason(request)):
+    with acting_as(user, change_reason(request)):
         d = draw_svc.commit(user, payload.title.strip(), region, pools)
     return Status(201, _draw_summary(d))
 
@@ -676,7 +680,7 @@ def post_draw(request, payload: DrawIn):
 def run_draw(request, pk: int):
     d = _writable_draw(request, pk)
     try:
-        with acting_as(_current_user(request), _reason(request)):
+        with acting_as(current_user(request), change_reason(request)):
             draw_svc.run(d)
     except DrawRefused as exc:
         raise HttpError(409, str(exc)) from None
@@ -689,7 +693,7 @@ def run_draw(request, pk: int):
 def reveal_draw(request, pk: int):
     d = _writable_draw(request, pk)
     try:
-        with acting_as(_current_user(request), _reason(request)):
+        with acting_as(current_user(request), change_reason(request)):
             draw_svc.reveal(d)
     except draw_svc.DrawError as exc:
         raise HttpError(409, str(exc)) from None
@@ -708,13 +712,13 @@ def post_result(request, pk: int, payload: ResultIn):
     d = _writable_draw(request, pk)
     try:
         r = draw_svc.record_result(
-            _current_user(request),
+            current_user(request),
             d,
             payload.item_id,
             payload.object_id,
             payload.outcome,
             payload.notes,
-            _reason(request),
+            change_reason(request),
         )
     except draw_svc.DrawError as exc:
         raise FieldErrors({exc.field: [str(exc)]}) from None
@@ -763,7 +767,7 @@ def inspection_out(p: PrepackagedInspection) -> dict:
 def post_inspection(request, payload: InspectionIn):
     from jiliang.platform.accounts.roles import Role
 
-    user = _current_user(request)
+    user = current_user(request)
     org = Organisation.objects.filter(code=payload.organisation).first()
     if org is None:
         raise FieldErrors({"organisation": [f"unknown organisation {payload.organisation!r}"]})
@@ -791,5 +795,5 @@ def post_inspection(request, payload: InspectionIn):
 
 @router.get("/prepackaged/{int:pk}")
 def get_inspection(request, pk: int):
-    qs = readable(_current_user(request), PrepackagedInspection).select_related("organisation")
+    qs = readable(current_user(request), PrepackagedInspection).select_related("organisation")
     return inspection_out(get_object_or_404(qs, pk=pk))

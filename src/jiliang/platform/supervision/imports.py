@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiliang.platform.audit.context import acting_as
+from jiliang.platform.common.uploads import UploadTooLarge, check_upload
 from jiliang.platform.registry.models import Instrument
 from jiliang.platform.registry.permissions import can_write
 
@@ -26,8 +27,6 @@ from .services import PARAMS, apply_schedule, check_filing, clean_params, today,
 
 COLUMNS = ("lifetime_id", "item_code", "use", *PARAMS)
 MAX_ROWS = 50_000
-#: upload size (the API and the form refuse larger files before reading them)
-MAX_BYTES = 20 * 1024 * 1024
 #: an XLSX is a zip: refuse one that unpacks to more than this before parsing it
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 #: longest cell (characters): no column of a filing needs more
@@ -140,8 +139,10 @@ def read_rows(name: str, data: bytes) -> list[dict[str, str]]:
     after reading ``MAX_ROWS + 1`` rows, not after parsing all of them (a 200 000-row workbook
     cost ~8 s of server CPU before the limit was looked at).
     """
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(_("文件：超过 %(mb)s MB") % {"mb": MAX_BYTES // 2**20})
+    try:
+        check_upload(data)  # the API and the page refuse a large upload before reading it
+    except UploadTooLarge as exc:
+        raise ImportFileError(exc.message) from None
     rows = _xlsx_rows(data) if name.lower().endswith(".xlsx") else _csv_rows(data)
     try:
         return _dict_rows(rows)

@@ -117,7 +117,6 @@ EN = {
     ),
     "提交过于频繁，请稍后再试": "Too many reports; please try again later",
     "文件 (CSV 或 XLSX)": "File (CSV or XLSX)",
-    "文件不得超过 20 MB": "The file must not exceed 20 MB",
     "文件有错误，未导入任何数据。改正后重新导入，或勾选“接受部分导入”。": (
         "The file has errors; nothing was imported. Correct it and import again, or tick "
         "“Accept a partial import”."
@@ -424,7 +423,6 @@ EN = {
     "文件：不是可读取的 XLSX 工作簿（%(reason)s）": "file: not a readable XLSX workbook (%(reason)s)",
     "文件：CSV 必须是 UTF-8 编码（第 %(row)s 行）": "file: CSV must be UTF-8 encoded (row %(row)s)",
     "第 %(row)s 行：%(reason)s": "row %(row)s: %(reason)s",
-    "文件：超过 %(mb)s MB": "file: larger than %(mb)s MB",
     "文件：内容为空": "file: empty",
     "文件：表头行必须包含列 “lifetime_id”": "file: header row must contain the column 'lifetime_id'",
     "文件：未知的列 %(unknown)s；可用的列为 %(expected)s": (

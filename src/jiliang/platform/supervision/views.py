@@ -20,6 +20,7 @@ from jiliang.core.legal.draw import DrawRefused
 from jiliang.platform import lists
 from jiliang.platform.accounts.roles import Role, role_of
 from jiliang.platform.audit.context import acting_as
+from jiliang.platform.common.uploads import UploadTooLarge, check_upload
 from jiliang.platform.lists import Column
 from jiliang.platform.registry.models import Instrument, Organisation, Region
 from jiliang.platform.registry.permissions import can_write, readable, user_organisation_id
@@ -373,15 +374,13 @@ def filing_import(request):
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > 20 * 1024 * 1024:
-            form.add_error("file", _("文件不得超过 20 MB"))
-        else:
-            try:
-                report = import_filings(
-                    request.user, upload.name, upload.read(), form.cleaned_data["accept_partial"]
-                )
-            except ImportFileError as exc:
-                form.add_error("file", str(exc))
+        try:
+            check_upload(upload)
+            report = import_filings(
+                request.user, upload.name, upload.read(), form.cleaned_data["accept_partial"]
+            )
+        except (UploadTooLarge, ImportFileError) as exc:
+            form.add_error("file", str(exc))
     return render(request, "supervision/import.html", {"form": form, "report": report})
 
 

@@ -14,14 +14,15 @@ from datetime import date
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
+
+from jiliang.platform.common.errors import FieldErrors
+from jiliang.platform.common.paging import MAX_LIMIT
 
 from . import services as sv
 from .loader import get_engine, locked
 
 router = Router(tags=["traceability"])
 
-MAX_LIMIT = 500
 BY_CHOICES = ("category", "level", "region", "quantity", "owner_kind")
 REGION_LEVELS = ("county", "city", "province")
 
@@ -30,8 +31,8 @@ def _asof(value: date | None) -> date:
     return value or timezone.localdate()
 
 
-def _field_error(field: str, msg: str):
-    return HttpError(422, f"{field}: {msg}")
+def _field_error(field: str, msg: str) -> FieldErrors:
+    return FieldErrors.one(field, msg)
 
 
 @router.get("/chain/{kind}/{key}")
