@@ -13,6 +13,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from jiliang.platform.audit.context import acting_as
+from jiliang.platform.common.requests import change_reason, current_user
 from jiliang.platform.params import Limit, Offset
 from jiliang.platform.registry.authority import authors
 from jiliang.platform.registry.models import CalibrationEvent, Organisation
@@ -52,10 +53,6 @@ class BudgetOut(Schema):
     result: dict[str, Any] | None
 
 
-def _user(request: HttpRequest):
-    return request.auth if getattr(request.auth, "is_authenticated", False) else request.user
-
-
 def _out(budget: UncertaintyBudget) -> dict[str, Any]:
     return {
         "id": budget.pk,
@@ -71,7 +68,7 @@ def _out(budget: UncertaintyBudget) -> dict[str, Any]:
 
 @router.post("/evaluate", summary="Evaluate a budget specification (LPU, MCM or both)")
 def evaluate_spec(request: HttpRequest, payload: EvaluateIn):
-    if not getattr(_user(request), "is_authenticated", False):
+    if not getattr(current_user(request), "is_authenticated", False):
         raise HttpError(401, "log in or send a bearer token to evaluate budgets")
     try:
         return evaluate(
@@ -83,13 +80,13 @@ def evaluate_spec(request: HttpRequest, payload: EvaluateIn):
 
 @router.get("/budgets", response=list[BudgetOut])
 def list_budgets(request: HttpRequest, limit: Limit = 50, offset: Offset = 0):
-    qs = readable(_user(request), UncertaintyBudget).select_related("event", "owner")
+    qs = readable(current_user(request), UncertaintyBudget).select_related("event", "owner")
     return [_out(b) for b in qs[offset : offset + limit]]
 
 
 @router.get("/budgets/{pk}", response=BudgetOut)
 def get_budget(request: HttpRequest, pk: int):
-    budget = readable(_user(request), UncertaintyBudget).filter(pk=pk).first()
+    budget = readable(current_user(request), UncertaintyBudget).filter(pk=pk).first()
     if budget is None:
         raise HttpError(404, f"budget {pk} not found")
     return _out(budget)
@@ -97,7 +94,7 @@ def get_budget(request: HttpRequest, pk: int):
 
 @router.post("/budgets", response={201: BudgetOut})
 def create_budget(request: HttpRequest, payload: BudgetIn):
-    user = _user(request)
+    user = current_user(request)
     event = None
     if payload.event:
         event = readable(user, CalibrationEvent).filter(certificate_no=payload.event).first()
@@ -127,6 +124,6 @@ def create_budget(request: HttpRequest, payload: BudgetIn):
         evaluate_and_store(budget)
     except BudgetInputError as exc:
         raise HttpError(422, str(exc)) from None
-    with transaction.atomic(), acting_as(user, request.headers.get("X-Change-Reason", "")):
+    with transaction.atomic(), acting_as(user, change_reason(request)):
         budget.save()
     return Status(201, _out(budget))

@@ -6,6 +6,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from jiliang.platform.common.requests import current_user
 from jiliang.platform.common.uploads import check_upload
 from jiliang.platform.params import Limit, Offset
 from jiliang.platform.registry.models import CalibrationEvent
@@ -36,10 +37,6 @@ class WithdrawIn(Schema):
     reason: str
 
 
-def _user(request):
-    return request.auth if getattr(request.auth, "is_authenticated", False) else request.user
-
-
 def _out(cert: Certificate) -> dict:
     return {
         "id": cert.pk,
@@ -54,7 +51,9 @@ def _out(cert: Certificate) -> dict:
 
 
 def _get(request, pk: int) -> Certificate:
-    cert = readable(_user(request), Certificate).select_related("event").filter(pk=pk).first()
+    cert = (
+        readable(current_user(request), Certificate).select_related("event").filter(pk=pk).first()
+    )
     if cert is None:
         raise HttpError(404, _("未找到证书 %(pk)s") % {"pk": pk})
     return cert
@@ -73,7 +72,7 @@ def _step(fn, *args):
 def list_certificates(
     request: HttpRequest, status: str | None = None, limit: Limit = 50, offset: Offset = 0
 ):
-    qs = readable(_user(request), Certificate).select_related("event", "replaces")
+    qs = readable(current_user(request), Certificate).select_related("event", "replaces")
     if status:
         qs = qs.filter(status=status)
     return [_out(c) for c in qs[offset : offset + limit]]
@@ -81,7 +80,7 @@ def list_certificates(
 
 @router.post("/drafts", response={201: CertificateOut})
 def create_draft(request: HttpRequest, payload: DraftIn):
-    user = _user(request)
+    user = current_user(request)
     event = readable(user, CalibrationEvent).filter(certificate_no=payload.event).first()
     if event is None:
         raise HttpError(422, _("event：未知的检定/校准记录“%(event)s”") % {"event": payload.event})
@@ -90,22 +89,22 @@ def create_draft(request: HttpRequest, payload: DraftIn):
 
 @router.post("/{pk}/submit", response=CertificateOut)
 def submit(request: HttpRequest, pk: int):
-    return _step(services.submit, _get(request, pk), _user(request))
+    return _step(services.submit, _get(request, pk), current_user(request))
 
 
 @router.post("/{pk}/issue", response=CertificateOut)
 def issue(request: HttpRequest, pk: int):
-    return _step(services.issue, _get(request, pk), _user(request))
+    return _step(services.issue, _get(request, pk), current_user(request))
 
 
 @router.post("/{pk}/amend", response={201: CertificateOut})
 def amend(request: HttpRequest, pk: int):
-    return Status(201, _step(services.amend, _get(request, pk), _user(request)))
+    return Status(201, _step(services.amend, _get(request, pk), current_user(request)))
 
 
 @router.post("/{pk}/withdraw", response=CertificateOut)
 def withdraw(request: HttpRequest, pk: int, payload: WithdrawIn):
-    return _step(services.withdraw, _get(request, pk), _user(request), payload.reason)
+    return _step(services.withdraw, _get(request, pk), current_user(request), payload.reason)
 
 
 @router.post(
@@ -118,7 +117,7 @@ def import_external(
 ):
     from jiliang.platform.registry.models import MeasurementStandard, Organisation
 
-    user = _user(request)
+    user = current_user(request)
     check_upload(file)
     std = readable(user, MeasurementStandard).filter(code=standard).first()
     if std is None:

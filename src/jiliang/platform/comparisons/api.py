@@ -21,6 +21,8 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict, Field
 
 from jiliang.platform.common.errors import FieldErrors
+from jiliang.platform.common.paging import page as _page
+from jiliang.platform.common.requests import change_reason, current_user
 from jiliang.platform.common.uploads import check_upload
 from jiliang.platform.params import Limit, Offset, SaneDate
 from jiliang.platform.registry.models import Organisation
@@ -134,16 +136,8 @@ class CirculationIn(_Strict):
     note: str = Field("", max_length=300)
 
 
-def _user(request: HttpRequest):
-    return request.auth if getattr(request.auth, "is_authenticated", False) else request.user
-
-
-def _reason(request: HttpRequest) -> str:
-    return request.headers.get("X-Change-Reason", "")[:500]
-
-
 def _campaign(request: HttpRequest, code: str) -> Campaign:
-    c = campaigns_for(_user(request)).select_related("pilot").filter(code=code).first()
+    c = campaigns_for(current_user(request)).select_related("pilot").filter(code=code).first()
     if c is None:
         raise HttpError(404, f"campaign {code} not found")
     return c
@@ -228,15 +222,6 @@ def _flag_out(f: Flag) -> dict[str, Any]:
     }
 
 
-def _page(qs, limit: int, offset: int, fn) -> dict[str, Any]:
-    return {
-        "count": qs.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [fn(o) for o in qs[offset : offset + limit]],
-    }
-
-
 class CampaignPage(Schema):
     count: int
     limit: int
@@ -256,7 +241,7 @@ def list_campaigns(
     request: HttpRequest, status: str | None = None, limit: Limit = 50, offset: Offset = 0
 ):
     qs = (
-        campaigns_for(_user(request))
+        campaigns_for(current_user(request))
         .select_related("pilot")
         .prefetch_related("participants__organisation")
     )
@@ -269,7 +254,7 @@ def list_campaigns(
 def create_campaign(request: HttpRequest, payload: CampaignIn):
     data = payload.dict()
     data["pilot"] = _org(data["pilot"], "pilot")
-    c = services.create_campaign(_user(request), _reason(request), **data)
+    c = services.create_campaign(current_user(request), change_reason(request), **data)
     return Status(201, _out(c))
 
 
@@ -281,19 +266,19 @@ def get_campaign(request: HttpRequest, code: str):
 @router.post("/campaigns/{code}/participants", response={201: CampaignOut})
 def invite(request: HttpRequest, code: str, payload: InviteIn):
     c = _campaign(request, code)
-    _step(services.invite, _user(request), c, _org(payload.organisation, "organisation"))
+    _step(services.invite, current_user(request), c, _org(payload.organisation, "organisation"))
     return Status(201, _out(c))
 
 
 @router.post("/campaigns/{code}/open", response=CampaignOut)
 def open_campaign(request: HttpRequest, code: str):
-    return _out(_step(services.open_campaign, _user(request), _campaign(request, code)))
+    return _out(_step(services.open_campaign, current_user(request), _campaign(request, code)))
 
 
 @router.post("/campaigns/{code}/submissions", response={201: SubmissionOut})
 def submit(request: HttpRequest, code: str, payload: ResultIn):
     c = _campaign(request, code)
-    user = _user(request)
+    user = current_user(request)
     sub = _step(
         services.submit,
         user,
@@ -302,7 +287,7 @@ def submit(request: HttpRequest, code: str, payload: ResultIn):
         payload.expanded_uncertainty,
         payload.k,
         payload.unit,
-        _reason(request),
+        change_reason(request),
     )
     return Status(201, submission_view(user, c, sub))
 
@@ -310,7 +295,7 @@ def submit(request: HttpRequest, code: str, payload: ResultIn):
 @router.get("/campaigns/{code}/submissions", response=list[SubmissionOut])
 def list_submissions(request: HttpRequest, code: str):
     c = _campaign(request, code)
-    user = _user(request)
+    user = current_user(request)
     subs = Submission.objects.filter(participant__campaign=c).select_related(
         "participant__organisation", "reveal"
     )
@@ -319,18 +304,26 @@ def list_submissions(request: HttpRequest, code: str):
 
 @router.post("/campaigns/{code}/close", response=CampaignOut)
 def close(request: HttpRequest, code: str):
-    return _out(_step(services.close, _user(request), _campaign(request, code), _reason(request)))
+    return _out(
+        _step(
+            services.close, current_user(request), _campaign(request, code), change_reason(request)
+        )
+    )
 
 
 @router.post("/campaigns/{code}/analyse", response=CampaignOut)
 def analyse(request: HttpRequest, code: str):
     c = _campaign(request, code)
-    return _out(_step(services.analyse, _user(request), c, _reason(request)))
+    return _out(_step(services.analyse, current_user(request), c, change_reason(request)))
 
 
 @router.post("/campaigns/{code}/report", response=CampaignOut)
 def report(request: HttpRequest, code: str):
-    return _out(_step(services.report, _user(request), _campaign(request, code), _reason(request)))
+    return _out(
+        _step(
+            services.report, current_user(request), _campaign(request, code), change_reason(request)
+        )
+    )
 
 
 @router.get("/campaigns/{code}/scores", response=list[ScoreOut])
@@ -343,13 +336,13 @@ def scores(request: HttpRequest, code: str):
 def circulation(request: HttpRequest, code: str, payload: CirculationIn):
     c = _campaign(request, code)
     rec = services.record_circulation(
-        _user(request),
+        current_user(request),
         c,
         _org(payload.holder, "holder"),
         payload.received_on,
         payload.shipped_on,
         payload.note,
-        _reason(request),
+        change_reason(request),
     )
     return Status(
         201,
@@ -365,14 +358,14 @@ def circulation(request: HttpRequest, code: str, payload: CirculationIn):
 @router.get("/flags", response=FlagPage)
 def list_flags(request: HttpRequest, limit: Limit = 50, offset: Offset = 0):
     """Unsatisfactory results: a regulator sees its area's, a lab its own."""
-    qs = readable(_user(request), Flag).select_related("campaign", "organisation__region")
+    qs = readable(current_user(request), Flag).select_related("campaign", "organisation__region")
     return _page(qs, limit, offset, _flag_out)
 
 
 @router.get("/organisations/{code}/record")
 def organisation_record(request: HttpRequest, code: str):
     """A lab's comparison record: unsatisfactory flags and satisfactory results as evidence."""
-    user = _user(request)
+    user = current_user(request)
     org = readable(user, Organisation).filter(code=code).first()
     if org is None:
         raise HttpError(404, f"organisation {code} not found")
@@ -410,7 +403,7 @@ def import_results(request: HttpRequest, file: File[UploadedFile]):
     if any fails, the answer is a 422 listing each bad row (``row N: field: message``) and
     nothing is written.
     """
-    user = _user(request)
+    user = current_user(request)
     check_upload(file, limit=MAX_IMPORT)
     try:
         text = file.read(MAX_IMPORT + 1).decode("utf-8-sig")

@@ -18,6 +18,8 @@ from ninja.files import UploadedFile
 
 from jiliang.platform import lists
 from jiliang.platform.common.errors import FieldErrors
+from jiliang.platform.common.paging import page
+from jiliang.platform.common.requests import current_user
 from jiliang.platform.params import MAX_ID, Limit, Offset, QueryDate, SaneDate
 
 from . import services
@@ -76,10 +78,6 @@ class ManualOut(Schema):
     entered_at: dt.datetime
 
 
-def _user(request):
-    return request.auth if getattr(request.auth, "is_authenticated", False) else request.user
-
-
 def _fields(fn, *args, **kwargs):
     """Call a service, turning its field errors into a 422."""
     try:
@@ -90,7 +88,7 @@ def _fields(fn, *args, **kwargs):
 
 def _readable_region(request, code: str):
     region = _fields(services.region_named, code)
-    if not services.may_read(_user(request), region):
+    if not services.may_read(current_user(request), region):
         raise HttpError(404, _("未找到区划 %(code)s") % {"code": code})
     return region
 
@@ -237,7 +235,7 @@ def report(
 def create_snapshot(request: HttpRequest, payload: SnapshotIn):
     """Compute and store the region's figures as of ``as_of`` (the digest goes to the log)."""
     region = _fields(services.region_named, payload.region)
-    row = _fields(services.take_snapshot, region, payload.as_of, _user(request))
+    row = _fields(services.take_snapshot, region, payload.as_of, current_user(request))
     return Status(201, _snapshot_out(row))
 
 
@@ -248,8 +246,7 @@ def list_snapshots(
     """The region's snapshots, oldest first (``count``, ``limit``, ``offset``, ``items``)."""
     reg = _readable_region(request, region)
     qs = IndicatorSnapshot.objects.filter(region=reg).select_related("region", "created_by")
-    items = [_snapshot_out(r) for r in qs[offset : offset + limit]]
-    return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
+    return page(qs, limit, offset, _snapshot_out)
 
 
 @router.get("/snapshots/{pk}", response=SnapshotDetail)
@@ -259,7 +256,7 @@ def get_snapshot(request: HttpRequest, pk: int):
         if 0 < pk <= MAX_ID
         else None
     )
-    if row is None or not services.may_read(_user(request), row.region):
+    if row is None or not services.may_read(current_user(request), row.region):
         raise HttpError(404, _("未找到快照 %(pk)s") % {"pk": pk})
     return _snapshot_out(row, detail=True)
 
@@ -278,7 +275,15 @@ def enter_manual(
     """Enter a value of a ``manual`` indicator with its evidence file (PDF, PNG, JPEG, XLSX)."""
     reg = _fields(services.region_named, region)
     row = _fields(
-        services.enter_value, _user(request), reg, indicator, as_of, value, unit, evidence, note
+        services.enter_value,
+        current_user(request),
+        reg,
+        indicator,
+        as_of,
+        value,
+        unit,
+        evidence,
+        note,
     )
     return Status(201, _manual_out(row))
 
@@ -287,8 +292,7 @@ def enter_manual(
 def list_manual(request: HttpRequest, region: str, limit: Limit = 50, offset: Offset = 0) -> dict:
     reg = _readable_region(request, region)
     qs = ManualValue.objects.filter(region=reg).select_related("region", "entered_by")
-    items = [_manual_out(r) for r in qs[offset : offset + limit]]
-    return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
+    return page(qs, limit, offset, _manual_out)
 
 
 # ------------------------------------------------------------------ plan tasks
@@ -335,7 +339,7 @@ def _task(request, pk: int):
         if 0 < pk <= MAX_ID
         else None
     )
-    if row is None or not services.may_read(_user(request), row.region):
+    if row is None or not services.may_read(current_user(request), row.region):
         raise HttpError(404, _("未找到任务 %(pk)s") % {"pk": pk})
     return row
 
@@ -353,9 +357,7 @@ def list_tasks(
     from . import tasks
 
     reg = _readable_region(request, region)
-    rows = tasks.tasks_of(reg, indicator)
-    items = [_task_out(t) for t in rows[offset : offset + limit]]
-    return {"count": len(rows), "limit": limit, "offset": offset, "items": items}
+    return page(tasks.tasks_of(reg, indicator), limit, offset, _task_out)
 
 
 @router.post("/tasks", response={201: dict})
@@ -365,7 +367,7 @@ def create_task(request: HttpRequest, payload: TaskIn):
 
     values = payload.dict(exclude_unset=True)
     region = _fields(services.region_named, values.pop("region", None) or "")
-    row = _fields(tasks.create_task, _user(request), region, values)
+    row = _fields(tasks.create_task, current_user(request), region, values)
     return Status(201, _task_out(row))
 
 
@@ -377,7 +379,7 @@ def update_task(request: HttpRequest, pk: int, payload: TaskIn) -> dict:
     values = payload.dict(exclude_unset=True)
     if "region" in values:
         raise FieldErrors({"region": [_("任务的区划不可更改")]})
-    row = _fields(tasks.update_task, _user(request), _task(request, pk), values)
+    row = _fields(tasks.update_task, current_user(request), _task(request, pk), values)
     return _task_out(row)
 
 
@@ -386,5 +388,5 @@ def task_evidence(request: HttpRequest, pk: int, evidence: File[UploadedFile]) -
     """Attach an evidence file (PDF, PNG, JPEG, XLSX) to a task."""
     from . import tasks
 
-    row = _fields(tasks.attach_evidence, _user(request), _task(request, pk), evidence)
+    row = _fields(tasks.attach_evidence, current_user(request), _task(request, pk), evidence)
     return _task_out(row)

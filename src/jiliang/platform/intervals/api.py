@@ -16,13 +16,13 @@ import datetime as dt
 import math
 from typing import Literal
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
 from jiliang.core.intervals import IntervalError
 from jiliang.platform.common.errors import FieldErrors
+from jiliang.platform.common.requests import current_user
 from jiliang.platform.registry.models import MeasurementStandard
 from jiliang.platform.registry.permissions import readable
 
@@ -39,10 +39,6 @@ from .history import (
 router = Router(tags=["intervals"])
 
 MAX_LIMIT = 500
-
-
-def _user(request: HttpRequest):
-    return request.auth if getattr(request.auth, "is_authenticated", False) else request.user
 
 
 def _num(x: float | None) -> float | None:
@@ -165,7 +161,7 @@ def class_out(a: services.ClassAdvice) -> dict:
 @router.get("/classes", response=ClassPage, operation_id="list_interval_classes")
 def list_classes(request, filters: Query[ClassFilters]):
     """Interval advice per instrument class the user may read."""
-    user = _user(request)
+    user = current_user(request)
     try:
         events = filter_events(
             scoped_events(user), category=filters.category, region=filters.region
@@ -193,7 +189,7 @@ def get_class(request, key: str, page: Query[EventPage]):
         class_key = ClassKey.from_token(key)
     except ValueError as exc:
         raise _field_error(exc) from None
-    events = scoped_events(_user(request))
+    events = scoped_events(current_user(request))
     history = history_for(events, class_key)
     if history is None:
         raise HttpError(404, "instrument class not found")
@@ -261,7 +257,7 @@ class DriftOut(Schema):
 @router.get("/standards/{pk}/drift", response=DriftOut, operation_id="get_standard_drift")
 def standard_drift(request, pk: int, query: Query[DriftQuery]):
     """Drift of a measurement standard from the certificates the user may read."""
-    user = _user(request)
+    user = current_user(request)
     standard = readable(user, MeasurementStandard).filter(pk=pk).first()
     if standard is None:
         raise HttpError(404, f"measurement standard {pk} not found")

@@ -21,6 +21,8 @@ from ninja.errors import HttpError
 from jiliang.core.monitoring.balance import MonitoringError
 from jiliang.core.monitoring.events import EventKind
 from jiliang.platform.common.errors import FieldErrors
+from jiliang.platform.common.paging import page
+from jiliang.platform.common.requests import change_reason, current_user
 from jiliang.platform.params import MAX_ID, Limit, Offset
 from jiliang.platform.registry.models import Instrument, Organisation
 from jiliang.platform.registry.permissions import readable
@@ -45,14 +47,6 @@ _ROW_SCHEMA = {
 }
 
 
-def _user(request: HttpRequest):
-    return request.auth if getattr(request.auth, "is_authenticated", False) else request.user
-
-
-def _reason(request: HttpRequest) -> str:
-    return request.headers.get("X-Change-Reason", "")[:500]
-
-
 def _batch_rejected(exc: services.BatchRejected):
     return JsonResponse(
         {"detail": "batch rejected: nothing was stored", "errors": exc.errors}, status=422
@@ -67,7 +61,7 @@ def _batch_rejected(exc: services.BatchRejected):
     },
 )
 def ingest_readings(request: HttpRequest):
-    user = _user(request)
+    user = current_user(request)
     if not getattr(user, "is_authenticated", False):
         raise HttpError(401, "log in or send a bearer token to submit readings")
     try:
@@ -75,7 +69,7 @@ def ingest_readings(request: HttpRequest):
     except (ValueError, UnicodeDecodeError):
         raise FieldErrors({"body": ["the batch is not valid JSON"]}) from None
     try:
-        return services.ingest_readings(user, body, _reason(request))
+        return services.ingest_readings(user, body, change_reason(request))
     except services.BatchTooLarge as exc:
         raise HttpError(413, str(exc)) from None
     except services.BatchRejected as exc:
@@ -120,18 +114,13 @@ class AreaPage(Schema):
 
 
 def _areas(request: HttpRequest):
-    return readable(_user(request), Area).select_related("region", "owner", "summary_meter")
+    return readable(current_user(request), Area).select_related("region", "owner", "summary_meter")
 
 
 @router.get("/areas", response=AreaPage, summary="Transformer areas you may read")
 def list_areas(request: HttpRequest, limit: Limit = 50, offset: Offset = 0):
     qs = _areas(request)
-    return {
-        "count": qs.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [_area_out(a) for a in qs[offset : offset + limit]],
-    }
+    return page(qs, limit, offset, _area_out)
 
 
 def _area(request: HttpRequest, code: str) -> Area:
@@ -228,7 +217,7 @@ def _run_out(run: EstimationRun, with_estimates: bool) -> dict[str, Any]:
 
 @router.post("/areas/{code}/runs", response={201: RunOut}, summary="Estimate an area's meters")
 def start_run(request: HttpRequest, code: str, payload: RunIn):
-    user = _user(request)
+    user = current_user(request)
     if not getattr(user, "is_authenticated", False):
         raise HttpError(401, "log in or send a bearer token to start a run")
     area = _area(request, code)
@@ -237,7 +226,7 @@ def start_run(request: HttpRequest, code: str, payload: RunIn):
     )
     try:
         run = services.run_estimation(
-            area, payload.start, payload.end, user, params, _reason(request)
+            area, payload.start, payload.end, user, params, change_reason(request)
         )
     except MonitoringError as exc:
         raise FieldErrors({exc.field: [exc.message]}) from None
@@ -253,22 +242,19 @@ class RunPage(Schema):
 
 @router.get("/runs", response=RunPage, summary="Estimation runs you may read")
 def list_runs(request: HttpRequest, area: str | None = None, limit: Limit = 50, offset: Offset = 0):
-    qs = readable(_user(request), EstimationRun).select_related("area")
+    qs = readable(current_user(request), EstimationRun).select_related("area")
     if area:
         qs = qs.filter(area__code=area)
-    return {
-        "count": qs.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [_run_out(r, False) for r in qs[offset : offset + limit]],
-    }
+    return page(qs, limit, offset, lambda r: _run_out(r, False))
 
 
 @router.get("/runs/{pk}", response=RunOut)
 def get_run(request: HttpRequest, pk: int):
     if not 0 < pk <= MAX_ID:
         raise HttpError(404, f"run {pk} not found")
-    run = readable(_user(request), EstimationRun).select_related("area").filter(pk=pk).first()
+    run = (
+        readable(current_user(request), EstimationRun).select_related("area").filter(pk=pk).first()
+    )
     if run is None:
         raise HttpError(404, f"run {pk} not found")
     return _run_out(run, True)
@@ -301,7 +287,7 @@ _EVENT_SCHEMA = {
     },
 )
 def ingest_events(request: HttpRequest):
-    user = _user(request)
+    user = current_user(request)
     if not getattr(user, "is_authenticated", False):
         raise HttpError(401, "log in or send a bearer token to submit events")
     try:
@@ -309,7 +295,7 @@ def ingest_events(request: HttpRequest):
     except (ValueError, UnicodeDecodeError):
         raise FieldErrors({"body": ["the batch is not valid JSON"]}) from None
     try:
-        return device_events.ingest_events(user, body, _reason(request))
+        return device_events.ingest_events(user, body, change_reason(request))
     except services.BatchTooLarge as exc:
         raise HttpError(413, str(exc)) from None
     except services.BatchRejected as exc:
@@ -342,7 +328,7 @@ class AlarmPage(Schema):
 def list_alarms(
     request: HttpRequest, meter: str | None = None, limit: Limit = 50, offset: Offset = 0
 ):
-    qs = readable(_user(request), Alarm).select_related("instrument")
+    qs = readable(current_user(request), Alarm).select_related("instrument")
     if meter:
         qs = qs.filter(instrument__lifetime_id=meter)
     english = (request.LANGUAGE_CODE or "").startswith("en")
@@ -415,7 +401,7 @@ def _order_out(o: WorkOrder) -> dict[str, Any]:
 
 
 def _orders(request: HttpRequest):
-    return readable(_user(request), WorkOrder).select_related(
+    return readable(current_user(request), WorkOrder).select_related(
         "instrument__region", "alarm", "assignee", "new_meter"
     )
 
@@ -428,7 +414,7 @@ def _order(request: HttpRequest, number: str) -> WorkOrder:
 
 
 def _writer(request: HttpRequest):
-    user = _user(request)
+    user = current_user(request)
     if not getattr(user, "is_authenticated", False):
         raise HttpError(401, "log in or send a bearer token to change work orders")
     return user
@@ -447,12 +433,7 @@ def list_work_orders(
         qs = qs.filter(state=state)
     if meter:
         qs = qs.filter(instrument__lifetime_id=meter)
-    return {
-        "count": qs.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [_order_out(o) for o in qs[offset : offset + limit]],
-    }
+    return page(qs, limit, offset, _order_out)
 
 
 @router.get("/work-orders/{number}", response=WorkOrderOut)
@@ -502,7 +483,7 @@ def open_work_order(request: HttpRequest, payload: WorkOrderIn):
             estimate=estimate,
             kind=payload.kind,
             reason=payload.reason,
-            change_reason=_reason(request),
+            change_reason=change_reason(request),
         )
     except MonitoringError as exc:
         raise FieldErrors({exc.field: [exc.message]}) from None
@@ -557,7 +538,7 @@ def assign_work_order(request: HttpRequest, number: str, payload: AssignIn):
     return _apply(
         request,
         number,
-        lambda u, o: workorders.assign(u, o, org, payload.note, _reason(request)),
+        lambda u, o: workorders.assign(u, o, org, payload.note, change_reason(request)),
     )
 
 
@@ -571,7 +552,7 @@ def complete_work_order(request: HttpRequest, number: str, payload: CompleteIn):
     return _apply(
         request,
         number,
-        lambda u, o: workorders.complete(u, o, payload.note, new, _reason(request)),
+        lambda u, o: workorders.complete(u, o, payload.note, new, change_reason(request)),
     )
 
 
@@ -581,19 +562,21 @@ def verify_work_order(request: HttpRequest, number: str, payload: VerifyIn):
     return _apply(
         request,
         number,
-        lambda u, o: workorders.verify(u, o, payload.note, check, _reason(request)),
+        lambda u, o: workorders.verify(u, o, payload.note, check, change_reason(request)),
     )
 
 
 @router.post("/work-orders/{number}/rework", response=WorkOrderOut, summary="Send back (返工)")
 def rework_work_order(request: HttpRequest, number: str, payload: NoteIn):
     return _apply(
-        request, number, lambda u, o: workorders.rework(u, o, payload.note, _reason(request))
+        request, number, lambda u, o: workorders.rework(u, o, payload.note, change_reason(request))
     )
 
 
 @router.post("/work-orders/{number}/cancel", response=WorkOrderOut, summary="Cancel (撤销)")
 def cancel_work_order(request: HttpRequest, number: str, payload: CancelIn):
     return _apply(
-        request, number, lambda u, o: workorders.cancel(u, o, payload.reason, _reason(request))
+        request,
+        number,
+        lambda u, o: workorders.cancel(u, o, payload.reason, change_reason(request)),
     )

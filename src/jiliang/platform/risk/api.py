@@ -16,6 +16,8 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
 from jiliang.platform.common.errors import FieldErrors
+from jiliang.platform.common.paging import page as _page
+from jiliang.platform.common.requests import current_user
 from jiliang.platform.params import MAX_ID, Limit, Offset, QueryDate
 from jiliang.platform.registry.models import Region
 
@@ -129,10 +131,6 @@ class CloseIn(_Strict):
     closure: str = Field(..., max_length=4000, description="closure report (结案报告)")
 
 
-def _user(request: HttpRequest):
-    return request.auth if getattr(request.auth, "is_authenticated", False) else request.user
-
-
 def _name(u) -> str | None:
     return u.get_username() if u is not None else None
 
@@ -143,7 +141,7 @@ def _region(request: HttpRequest, code: str, write: bool = False) -> Region:
     r = Region.objects.filter(code=code[:12]).first()
     if r is None:
         raise HttpError(404, f"region {code} not found")
-    user = _user(request)
+    user = current_user(request)
     if write:
         services.require_write(user, r)
     elif not services.may_read(user, r):
@@ -192,15 +190,6 @@ def _emergency_out(e: Emergency) -> dict[str, Any]:
     }
 
 
-def _page(qs, limit: int, offset: int, fn) -> dict[str, Any]:
-    return {
-        "count": qs.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [fn(o) for o in qs[offset : offset + limit]],
-    }
-
-
 def _id(pk: int) -> int:
     if not 0 < pk <= MAX_ID:
         raise HttpError(404, "not found")
@@ -217,7 +206,7 @@ def region_view(request: HttpRequest, code: str, as_of: QueryDate | None = None)
 def evaluate(request: HttpRequest, code: str):
     """Evaluate today; an early-warning notice is stored (once a day) above green."""
     region = _region(request, code, write=True)
-    w = services.evaluate(_user(request), region)
+    w = services.evaluate(current_user(request), region)
     view = services.risk_view(region)
     return {"view": view, "warning": _warning_out(w) if w else None}
 
@@ -230,7 +219,7 @@ def list_warnings(
     limit: Limit = 50,
     offset: Offset = 0,
 ):
-    qs = services.warnings_for(_user(request))
+    qs = services.warnings_for(current_user(request))
     if level:
         qs = qs.filter(level=level)
     if region:
@@ -240,7 +229,7 @@ def list_warnings(
 
 @router.get("/warnings/{pk}", response=WarningOut)
 def get_warning(request: HttpRequest, pk: int):
-    w = services.warnings_for(_user(request)).filter(pk=_id(pk)).first()
+    w = services.warnings_for(current_user(request)).filter(pk=_id(pk)).first()
     if w is None:
         raise HttpError(404, "warning not found")
     return _warning_out(w)
@@ -248,14 +237,14 @@ def get_warning(request: HttpRequest, pk: int):
 
 @router.post("/warnings/{pk}/acknowledge", response=WarningOut)
 def acknowledge(request: HttpRequest, pk: int):
-    w = services.warnings_for(_user(request)).filter(pk=_id(pk)).first()
+    w = services.warnings_for(current_user(request)).filter(pk=_id(pk)).first()
     if w is None:
         raise HttpError(404, "warning not found")
-    return _warning_out(services.acknowledge(_user(request), w))
+    return _warning_out(services.acknowledge(current_user(request), w))
 
 
 def _emergency(request: HttpRequest, pk: int) -> Emergency:
-    e = services.emergencies_for(_user(request)).filter(pk=_id(pk)).first()
+    e = services.emergencies_for(current_user(request)).filter(pk=_id(pk)).first()
     if e is None:
         raise HttpError(404, "emergency not found")
     return e
@@ -265,7 +254,7 @@ def _emergency(request: HttpRequest, pk: int) -> Emergency:
 def list_emergencies(
     request: HttpRequest, status: str | None = None, limit: Limit = 50, offset: Offset = 0
 ):
-    qs = services.emergencies_for(_user(request))
+    qs = services.emergencies_for(current_user(request))
     if status:
         qs = qs.filter(status=status)
     return _page(qs, limit, offset, _emergency_out)
@@ -273,7 +262,7 @@ def list_emergencies(
 
 @router.post("/emergencies", response={201: EmergencyOut})
 def report(request: HttpRequest, payload: EmergencyIn):
-    user = _user(request)
+    user = current_user(request)
     region = Region.objects.filter(code=payload.region).first()
     if region is None:
         raise FieldErrors.one("region", f"region: unknown region {payload.region!r}")
@@ -304,11 +293,11 @@ def get_emergency(request: HttpRequest, pk: int):
 @router.post("/emergencies/{pk}/actions", response={201: EmergencyOut})
 def add_action(request: HttpRequest, pk: int, payload: ActionIn):
     e = _emergency(request, pk)
-    services.add_action(_user(request), e, payload.text, payload.taken_at)
+    services.add_action(current_user(request), e, payload.text, payload.taken_at)
     return Status(201, _emergency_out(Emergency.objects.get(pk=e.pk)))
 
 
 @router.post("/emergencies/{pk}/close", response=EmergencyOut)
 def close(request: HttpRequest, pk: int, payload: CloseIn):
-    e = services.close(_user(request), _emergency(request, pk), payload.closure)
+    e = services.close(current_user(request), _emergency(request, pk), payload.closure)
     return _emergency_out(e)

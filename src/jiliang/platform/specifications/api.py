@@ -21,6 +21,7 @@ from pydantic import ConfigDict, Field
 
 from jiliang.core.legal.specifications import normalise_spec_number
 from jiliang.platform.common.errors import FieldErrors
+from jiliang.platform.common.paging import page
 from jiliang.platform.common.requests import change_reason, current_user
 from jiliang.platform.params import MAX_ID, Limit, Offset, SaneDate
 from jiliang.platform.registry.models import CalibrationEvent, Region
@@ -191,8 +192,7 @@ def list_specifications(
         qs = qs.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(title_en__icontains=q))
     if in_force_on:
         qs = services.in_force_on(in_force_on, qs)
-    items = list(qs[offset : offset + limit])
-    return {"count": qs.count(), "limit": limit, "offset": offset, "items": [out(s) for s in items]}
+    return page(qs, limit, offset, out)
 
 
 @router.post("", response={201: SpecificationOut}, summary="Register a specification")
