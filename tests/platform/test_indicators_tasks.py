@@ -77,6 +77,13 @@ def test_regulator_creates_and_completes_a_task(client, world):
     import hashlib
 
     assert upload.json()["evidence_sha256"] == hashlib.sha256(PDF).hexdigest()
+    # the page download: the region's readers get the file, a reader of another region a 404
+    client.force_login(world.users["regulator"])
+    got = client.get(f"/indicators/tasks/{task['id']}/evidence/")
+    assert got.status_code == 200 and b"".join(got.streaming_content) == PDF
+    client.force_login(world.users["regulator_nb"])
+    assert client.get(f"/indicators/tasks/{task['id']}/evidence/").status_code == 404
+    client.logout()
     listed = client.get(
         "/api/indicators/tasks?region=330000&indicator=cn.public_standards",
         **world.auth("regulator"),

@@ -216,8 +216,26 @@ def _evidence_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / "indicators"
 
 
+def evidence_file(sha256: str, name: str) -> Path:
+    """Where the evidence file of content digest ``sha256`` (named ``name``) is stored."""
+    return _evidence_dir() / (sha256 + Path(name).suffix.lower())
+
+
 def evidence_path(row: ManualValue) -> Path:
-    return _evidence_dir() / (row.evidence_sha256 + Path(row.evidence_name).suffix.lower())
+    return evidence_file(row.evidence_sha256, row.evidence_name)
+
+
+def store_evidence(content: bytes, name: str) -> str:
+    """Store ``content`` content-addressed (the same file once, written whole: a ``.part`` file
+    renamed into place) and return its SHA-256."""
+    digest = hashlib.sha256(content).hexdigest()
+    path = evidence_file(digest, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(content)
+        tmp.replace(path)
+    return digest
 
 
 def _check_value(definition: IndicatorDefinition, value) -> float:
@@ -301,13 +319,7 @@ def enter_value(
     if len(note) > NOTE_MAX:
         raise IndicatorInputError({"note": _("不得超过 %(n)d 字") % {"n": NOTE_MAX}})
     content, name, ctype = read_evidence(upload)
-    digest = hashlib.sha256(content).hexdigest()
-    path = _evidence_dir() / (digest + Path(name).suffix.lower())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():  # content-addressed: the same file is stored once
-        tmp = path.with_suffix(path.suffix + ".part")
-        tmp.write_bytes(content)
-        tmp.replace(path)
+    digest = store_evidence(content, name)
     with transaction.atomic(), acting_as(user, "indicator value entered"):
         return ManualValue.objects.create(
             indicator=indicator,

@@ -9,9 +9,7 @@ written then.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -129,24 +127,12 @@ def attach_evidence(user, task: PlanTask, upload) -> PlanTask:
     """Attach an evidence file (PDF, PNG, JPEG, XLSX; stored by SHA-256 like entered values)."""
     services._require_write(user, task.region)
     content, name, ctype = services.read_evidence(upload)
-    digest = hashlib.sha256(content).hexdigest()
-    path = services._evidence_dir() / (digest + Path(name).suffix.lower())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        tmp = path.with_suffix(path.suffix + ".part")
-        tmp.write_bytes(content)
-        tmp.replace(path)
+    digest = services.store_evidence(content, name)
     with transaction.atomic(), acting_as(user, "plan task evidence"):
         task = PlanTask.objects.select_for_update().get(pk=task.pk)
         task.evidence_name, task.evidence_sha256, task.evidence_type = name, digest, ctype
         task.save()
         return task
-
-
-def evidence_path(task: PlanTask) -> Path:
-    return services._evidence_dir() / (
-        task.evidence_sha256 + Path(task.evidence_name).suffix.lower()
-    )
 
 
 def tasks_of(region: Region, indicator: str | None = None):

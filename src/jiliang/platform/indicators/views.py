@@ -230,10 +230,17 @@ def records(request, key: str):
 @login_required
 def evidence(request, pk: int):
     """Download the evidence file of an entered value (readers of its region)."""
-    row = ManualValue.objects.select_related("region").filter(pk=pk).first()
-    if row is None or not services.may_read(request.user, row.region):
+    return _evidence_download(
+        request, ManualValue.objects.select_related("region").filter(pk=pk).first()
+    )
+
+
+def _evidence_download(request, row) -> FileResponse:
+    """The evidence file of ``row`` (an entered value or a plan task), for readers of its
+    region; 404 when there is none or the reader may not see it."""
+    if row is None or not row.evidence_sha256 or not services.may_read(request.user, row.region):
         raise Http404
-    path = services.evidence_path(row)
+    path = services.evidence_file(row.evidence_sha256, row.evidence_name)
     if not path.exists():
         raise Http404
     return FileResponse(
@@ -287,18 +294,8 @@ def task_list(request):
 @login_required
 def task_evidence(request, pk: int):
     """Download a task's evidence file (readers of its region)."""
-    from . import tasks
     from .models import PlanTask
 
-    row = PlanTask.objects.select_related("region").filter(pk=pk).first()
-    if row is None or not row.evidence_sha256 or not services.may_read(request.user, row.region):
-        raise Http404
-    path = tasks.evidence_path(row)
-    if not path.exists():
-        raise Http404
-    return FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=row.evidence_name,
-        content_type=row.evidence_type,
+    return _evidence_download(
+        request, PlanTask.objects.select_related("region").filter(pk=pk).first()
     )
