@@ -20,8 +20,10 @@ from typing import Annotated
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import Progress
 from rich.table import Table
+
+from jiliang.cli.progress import progress_bar
 
 app = typer.Typer(
     name="monitoring",
@@ -188,14 +190,7 @@ def report_cmd(
 
 
 def _progress() -> Progress:
-    return Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    )
+    return progress_bar(err)
 
 
 from jiliang.cli.monitoring_ingest import ingest_cmd  # noqa: E402  (Django is imported lazily)

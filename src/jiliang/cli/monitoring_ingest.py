@@ -29,7 +29,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import Progress
+
+from jiliang.cli.progress import progress_bar
 
 COLUMNS = ("meter", "timestamp", "register")
 
@@ -163,14 +165,7 @@ def ingest_cmd(
         raise _fail(f"user: no active user {user!r}")
     if services.user_organisation(account) is None:
         raise _fail(f"user: {user} belongs to no organisation and may not submit readings")
-    progress = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    )
+    progress = progress_bar(err)
     try:
         with progress:
             totals = ingest_file(path, account, batch_size, reason, progress)

@@ -427,6 +427,17 @@ def _assess(d, value, baseline, target, as_of, series):
     return status, reason, expected, year, why
 
 
+def _row(
+    b, region: Region, d, key: str, result: queries.IndicatorResult, as_of: dt.date, series
+) -> Row:
+    """One cockpit row: ``result`` beside the region's baseline and target, assessed on
+    ``as_of`` against the figure's ``series``."""
+    baseline = b.baseline(d.id, region.code)
+    target = b.target(d.id, region.code)
+    status, reason, expected, year, why = _assess(d, result.value, baseline, target, as_of, series)
+    return Row(d, key, result, baseline, target, status, reason, expected, year, why, series)
+
+
 def rows_for(
     region: Region, as_of: dt.date, plan: str | None = None
 ) -> tuple[list[Row], dict[str, queries.IndicatorResult]]:
@@ -440,26 +451,7 @@ def rows_for(
     for d in defs:
         key = figure_key(d)
         result = results.get(key) or queries.manual(region.prefix, as_of, d.id)
-        baseline = b.baseline(d.id, region.code)
-        target = b.target(d.id, region.code)
-        status, reason, expected, year, why = _assess(
-            d, result.value, baseline, target, as_of, series.get(key, [])
-        )
-        rows.append(
-            Row(
-                d,
-                key,
-                result,
-                baseline,
-                target,
-                status,
-                reason,
-                expected,
-                year,
-                why,
-                series.get(key, []),
-            )
-        )
+        rows.append(_row(b, region, d, key, result, as_of, series.get(key, [])))
     return rows, results
 
 
@@ -490,26 +482,7 @@ def rows_from_snapshot(
             None,
             no_records=fig is None or fig.value is None,
         )
-        baseline = b.baseline(d.id, region.code)
-        target = b.target(d.id, region.code)
-        status, reason, expected, year, why = _assess(
-            d, result.value, baseline, target, row.as_of, series.get(key, [])
-        )
-        rows.append(
-            Row(
-                d,
-                key,
-                result,
-                baseline,
-                target,
-                status,
-                reason,
-                expected,
-                year,
-                why,
-                series.get(key, []),
-            )
-        )
+        rows.append(_row(b, region, d, key, result, row.as_of, series.get(key, [])))
     return rows
 
 
