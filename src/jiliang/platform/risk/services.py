@@ -80,29 +80,29 @@ def require_write(user, region: Region) -> None:
         raise Denied({"__all__": _("只有该区划的监管部门可以操作")})
 
 
-def regions_for(user):
-    """Regions the user may read (a queryset; nothing for other roles)."""
+def _in_read_region(user, qs, code_field: str = "region__code"):
+    """``qs`` cut to the regions the user supervises (nothing for other roles)."""
     prefix = reads_region(user)
     if prefix is None:
-        return Region.objects.none()
-    return Region.objects.filter(code__startswith=prefix)
+        return qs.none()
+    return qs.filter(**{f"{code_field}__startswith": prefix})
+
+
+def regions_for(user):
+    """Regions the user may read (a queryset; nothing for other roles)."""
+    return _in_read_region(user, Region.objects.all(), "code")
 
 
 def warnings_for(user):
-    prefix = reads_region(user)
-    if prefix is None:
-        return EarlyWarning.objects.none()
-    return EarlyWarning.objects.filter(region__code__startswith=prefix).select_related(
-        "region", "notified_org", "acknowledged_by"
+    return _in_read_region(
+        user,
+        EarlyWarning.objects.select_related("region", "notified_org", "acknowledged_by"),
     )
 
 
 def emergencies_for(user):
-    prefix = reads_region(user)
-    if prefix is None:
-        return Emergency.objects.none()
-    return Emergency.objects.filter(region__code__startswith=prefix).select_related(
-        "region", "reported_by", "closed_by"
+    return _in_read_region(
+        user, Emergency.objects.select_related("region", "reported_by", "closed_by")
     )
 
 
