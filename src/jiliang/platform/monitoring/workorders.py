@@ -282,7 +282,9 @@ def _transition(user, order: WorkOrder, action: str, change_reason: str, step) -
     """Lock ``order``, check authority, let the core do ``step(core_order, who, now)``, store."""
     with transaction.atomic():
         row = (
-            WorkOrder.objects.select_for_update()
+            # lock the order's row only: PostgreSQL refuses FOR UPDATE on the nullable side of
+            # the outer joins (assignee, new meter, alarm)
+            WorkOrder.objects.select_for_update(of=("self",))
             .select_related("instrument__region", "assignee", "new_meter", "alarm")
             .get(pk=order.pk)
         )
