@@ -313,5 +313,34 @@ def is_audited(model: type[models.Model]) -> bool:
     return model in _AUDITED
 
 
+#: Models deliberately left out of the per-row audit trail, by ``app_label.ModelName``, each with
+#: the reason (what makes its changes evident instead). Every other model of the project must be
+#: audited: ``tests/platform/test_audit_coverage.py`` fails on a model that is neither, so a new
+#: model is a decision, not an accident. Apps add their own with :func:`exempt_from_audit`.
+AUDIT_EXEMPT: dict[str, str] = {
+    # Django and django-axes internals: no measurement fact, rebuilt or expired by the framework
+    "admin.LogEntry": "Django admin's own change list; the audit trail records the same changes",
+    "auth.Permission": "created by migrations from the models; rights are groups (audited)",
+    "contenttypes.ContentType": "created by migrations from the models",
+    "sessions.Session": "login state; logins and logouts are audited as events (accounts)",
+    "axes.AccessFailureLog": "failed-login log kept by django-axes (itself the evidence)",
+    "axes.AccessAttempt": "django-axes' lockout counter, expires by itself",
+    "axes.AccessAttemptExpiration": "django-axes' lockout expiry",
+    "axes.AccessLog": "django-axes' login log (itself the evidence)",
+    # the trail itself: append-only by database trigger, hash-chained and in the log
+    "audit.AuditEntry": "the audit trail itself (append-only trigger, hash chain, log leaves)",
+}
+
+
+def exempt_from_audit(label: str, reason: str) -> None:
+    """Leave the model ``label`` (``app_label.ModelName``) out of the audit trail, saying why.
+
+    Call from ``AppConfig.ready()``; the reason is shown by the coverage test when it fails.
+    """
+    if not reason.strip():
+        raise ValueError(f"exempt_from_audit({label!r}): a reason is required")
+    AUDIT_EXEMPT[label] = reason
+
+
 def audited_models() -> list[type[models.Model]]:
     return sorted(_AUDITED, key=lambda m: m._meta.label_lower)

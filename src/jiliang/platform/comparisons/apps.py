@@ -9,7 +9,7 @@ class ComparisonsConfig(AppConfig):
 
     def ready(self) -> None:
         from jiliang.platform.audit.signals import audit_models
-        from jiliang.platform.registry.permissions import POLICIES, Policy
+        from jiliang.platform.registry.permissions import POLICIES, Policy, exempt_from_policy
         from jiliang.platform.registry.views import register_detail_panel
 
         from . import models, views
@@ -30,4 +30,10 @@ class ComparisonsConfig(AppConfig):
             ("pilot__region__code", "participants__organisation__region__code"),
         )
         POLICIES[models.Flag] = Policy(False, ("organisation_id",), ("organisation__region__code",))
+        # read only through their campaign (Campaign's policy, comparisons.api._campaign); the
+        # sealing rule of services decides who sees a submission before the deadline
+        for name in ("Participant", "Submission", "Reveal", "Score", "Circulation"):
+            exempt_from_policy(
+                f"comparisons.{name}", "read through its campaign; writes by the pilot/services"
+            )
         register_detail_panel(views.organisation_panel)  # flags and evidence on a lab's page

@@ -8,12 +8,16 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("智能计量器具实时监控")
 
     def ready(self) -> None:
-        from jiliang.platform.audit.signals import audit_models
+        from jiliang.platform.audit.signals import audit_models, exempt_from_audit
         from jiliang.platform.registry.permissions import POLICIES, Policy
 
         from . import models
 
         # Readings are audited per batch (IngestBatch), not per row: see models.py
+        for label in ("monitoring.Reading", "monitoring.DeviceEvent"):
+            exempt_from_audit(
+                label, "audited per accepted batch: IngestBatch holds the batch's SHA-256"
+            )
         audit_models(
             models.Area,
             models.AreaMeter,

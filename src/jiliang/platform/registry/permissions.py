@@ -58,6 +58,35 @@ POLICIES: dict[type[models.Model], Policy] = {
 }
 
 
+#: Models deliberately without a :data:`POLICIES` entry, each with the rule that governs it
+#: instead (issue 12: a new model's access rule is a decision, not an accident; the guard test
+#: ``tests/platform/test_policy_coverage.py`` fails on a model in neither table). Apps add theirs
+#: in ``AppConfig.ready`` with :func:`exempt_from_policy`.
+POLICY_EXEMPT: dict[str, str] = {
+    "admin.LogEntry": "Django admin internals; the admin site is for superusers only",
+    "auth.Permission": "created by migrations; never served by an API or page",
+    "auth.Group": "roles (accounts.roles); changed by admins through accounts.services",
+    "auth.User": "a user reads their own account; admins manage users (accounts.services)",
+    "contenttypes.ContentType": "Django internals; never served",
+    "sessions.Session": "Django internals; read only by the session middleware",
+    "axes.AccessFailureLog": "django-axes login throttling; admin only",
+    "axes.AccessAttempt": "django-axes login throttling; admin only",
+    "axes.AccessAttemptExpiration": "django-axes login throttling; admin only",
+    "axes.AccessLog": "django-axes login throttling; admin only",
+    "accounts.Profile": "read with its user (role, organisation, region); set by admins only",
+    "accounts.ApiToken": "a user lists and revokes only their own tokens (accounts.api)",
+    "audit.AuditEntry": "read through the audited record's own policy (registry history views)",
+}
+
+
+def exempt_from_policy(label: str, reason: str) -> None:
+    """Leave the model ``label`` (``app_label.ModelName``) out of :data:`POLICIES`, naming the
+    rule that decides its reads and writes instead (call from ``AppConfig.ready``)."""
+    if not reason.strip():
+        raise ValueError(f"exempt_from_policy({label!r}): a reason is required")
+    POLICY_EXEMPT[label] = reason
+
+
 #: Extra read grants per model, contributed by other apps (registry does not know them): each is
 #: called as ``grant(user)`` and returns a ``Q`` over the model of further records that user may
 #: read (never write), or ``None``. Supervision: a lab reads the instruments whose compulsory

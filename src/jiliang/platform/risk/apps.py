@@ -9,7 +9,11 @@ class RiskConfig(AppConfig):
 
     def ready(self) -> None:
         from jiliang.platform.audit.signals import audit_models
+        from jiliang.platform.registry.permissions import exempt_from_policy
 
         from . import models
 
         audit_models(models.EarlyWarning, models.Emergency, models.EmergencyAction)
+        region = "risk.services: supervisors of the region read (_in_read_region); regulators act"
+        for label in ("risk.EarlyWarning", "risk.Emergency", "risk.EmergencyAction"):
+            exempt_from_policy(label, region)

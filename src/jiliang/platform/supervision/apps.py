@@ -8,10 +8,15 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("法制计量监管")
 
     def ready(self) -> None:
-        from jiliang.platform.audit.signals import audit_models
+        from jiliang.platform.audit.signals import audit_models, exempt_from_audit
         from jiliang.platform.ledger import service as ledger
         from jiliang.platform.registry.models import Instrument
-        from jiliang.platform.registry.permissions import POLICIES, Policy, register_read_grant
+        from jiliang.platform.registry.permissions import (
+            POLICIES,
+            Policy,
+            exempt_from_policy,
+            register_read_grant,
+        )
 
         from . import (
             draw_log,
@@ -30,6 +35,26 @@ class SupervisionConfig(AppConfig):
             s.VerificationRecord,
             s.NotificationSettings,
         )
+        exempt_from_audit(
+            "supervision.Notification",
+            "a message derived from audited filings by the sweep; re-derived, never a fact",
+        )
+        exempt_from_audit(
+            "supervision.DrawData",
+            "the draw's secret seed and payload: the audited Draw carries their SHA-256",
+        )
+        exempt_from_audit(
+            "supervision.CoverageSnapshot",
+            "a cached count of audited filings for trend charts, rebuilt by the sweep",
+        )
+        for label, rule in (
+            ("supervision.Notification", "each user reads only their own (recipient=user)"),
+            ("supervision.NotificationSettings", "each user reads and sets only their own"),
+            ("supervision.DrawData", "secret until publication; read by draws.py/draw_log only"),
+            ("supervision.DrawResult", "read and written through its Draw (Draw's policy)"),
+            ("supervision.CoverageSnapshot", "counts for the region's regulator (coverage page)"),
+        ):
+            exempt_from_policy(label, rule)
         # the assigned institution reads the filing it verifies; only the owner writes it
         POLICIES[s.Filing] = Policy(
             False, ("instrument__owner_id", "assigned_to_id"), ("instrument__region__code",)
