@@ -176,7 +176,9 @@ def test_other_roles_gain_nothing_from_an_assignment(world, filed):
     other = m.Organisation.objects.get(pk=world.orgs["ent_nb"].pk)
     from jiliang.platform.accounts.services import create_user
 
-    user = create_user("ent_nb_user", "a-long-test-password-1", "enterprise", other.code)
+    user = create_user(
+        "ent_nb_user", "a-long-test-password-1", "enterprise", organisation=other.code
+    )
     client = Client()
     client.force_login(user)
     assert client.get(f"/r/instruments/{hz.pk}/").status_code == 404

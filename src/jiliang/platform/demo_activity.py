@@ -644,7 +644,14 @@ def inspections(inspector, as_of: dt.date, rng: np.random.Generator) -> int:
         size = sampling_plan(lot, as_of=as_of).n
         units = np.round(nominal - short + rng.normal(0.0, spread, size), 1).tolist()
         record_inspection(
-            inspector, org, product, nominal, kind, lot, units, as_of - dt.timedelta(days=10 + k)
+            inspector,
+            org,
+            product=product,
+            nominal=nominal,
+            kind=kind,
+            lot_size=lot,
+            units=units,
+            inspected_on=as_of - dt.timedelta(days=10 + k),
         )
         n += 1
     return n

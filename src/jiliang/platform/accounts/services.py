@@ -26,6 +26,7 @@ def create_user(
     username: str,
     password: str,
     role: str,
+    *,
     organisation: str | None = None,
     region: str | None = None,
     email: str = "",

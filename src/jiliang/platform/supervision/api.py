@@ -289,12 +289,12 @@ def post_verification(request, pk: int, payload: VerificationIn):
         r = portal_svc.record_verification(
             user,
             f,
-            payload.performed_on,
-            payload.result,
-            payload.certificate_no,
-            payload.notice_no,
-            payload.seal_no,
-            change_reason(request),
+            performed_on=payload.performed_on,
+            result=payload.result,
+            certificate_no=payload.certificate_no,
+            notice_no=payload.notice_no,
+            seal_no=payload.seal_no,
+            reason=change_reason(request),
         )
     except PermissionError as exc:
         raise HttpError(403, str(exc)) from None
@@ -556,7 +556,12 @@ def post_commitment(request, payload: MarkIn):
         raise FieldErrors({"organisation": [f"unknown organisation {payload.organisation!r}"]})
     try:
         m = credit_svc.mark(
-            user, org, payload.kind, payload.since, payload.text, change_reason(request)
+            user,
+            org,
+            kind=payload.kind,
+            since=payload.since,
+            text=payload.text,
+            reason=change_reason(request),
         )
     except PermissionError as exc:
         raise HttpError(403, str(exc)) from None
@@ -778,15 +783,15 @@ def post_inspection(request, payload: InspectionIn):
         p = record_inspection(
             user,
             org,
-            payload.product,
-            payload.nominal,
-            payload.kind,
-            payload.lot_size,
-            payload.units,
-            payload.inspected_on,
-            payload.gross,
-            payload.tare,
-            payload.edition,
+            product=payload.product,
+            nominal=payload.nominal,
+            kind=payload.kind,
+            lot_size=payload.lot_size,
+            units=payload.units,
+            inspected_on=payload.inspected_on,
+            gross=payload.gross,
+            tare=payload.tare,
+            edition=payload.edition,
         )
     except InspectionError as exc:
         raise FieldErrors({k: [v] for k, v in exc.errors.items()}) from None

@@ -232,7 +232,13 @@ def may_mark(user, org: Organisation, kind: str) -> bool:
 
 
 def mark(
-    user, org: Organisation, kind: str, since: dt.date | None, text: str = "", reason: str = ""
+    user,
+    org: Organisation,
+    *,
+    kind: str,
+    since: dt.date | None,
+    text: str = "",
+    reason: str = "",
 ) -> s.CreditMark:
     """List the organisation's self-commitment or name it a demonstration unit; audited.
 

@@ -198,7 +198,16 @@ def build_supervision_demo(
 
     if enterprises:
         net = [float(500 + d) for d in np.round(rng.normal(1.0, 2.0, 50), 1)]
-        record_inspection(None, enterprises[0], "大米 500 g", 500.0, "mass", 100, net, as_of)
+        record_inspection(
+            None,
+            enterprises[0],
+            product="大米 500 g",
+            nominal=500.0,
+            kind="mass",
+            lot_size=100,
+            units=net,
+            inspected_on=as_of,
+        )
         counts["inspections"] = 1
 
     # the double-random draw is the demo regulator's work: jiliang.platform.demo_activity
@@ -247,8 +256,8 @@ def _assign_and_verify(filings: list[Filing], as_of: dt.date, rng, n: int = 40) 
         try:
             store_verification(
                 f,
-                day,
-                "pass" if passed else "fail",
+                performed_on=day,
+                result="pass" if passed else "fail",
                 certificate_no=no if passed else "",
                 notice_no="" if passed else f"BH-DEMO-{f.pk}",
                 seal_no=f"FY-{f.pk:06d}" if passed else "",

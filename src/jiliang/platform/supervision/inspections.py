@@ -25,6 +25,7 @@ class InspectionError(ValueError):
 def record_inspection(
     user,
     organisation: Organisation,
+    *,
     product: str,
     nominal: float,
     kind: str,

@@ -190,6 +190,7 @@ def _valid_until(f: Filing, performed_on: dt.date, result: str) -> dt.date | Non
 def record_verification(
     user,
     f: Filing,
+    *,
     performed_on: dt.date | None,
     result: str,
     certificate_no: str = "",
@@ -206,12 +207,20 @@ def record_verification(
     if not can_record(user, f):
         raise PermissionError("only the assigned institution's staff record a verification")
     return store_verification(
-        f, performed_on, result, certificate_no, notice_no, seal_no, user=user, reason=reason
+        f,
+        performed_on=performed_on,
+        result=result,
+        certificate_no=certificate_no,
+        notice_no=notice_no,
+        seal_no=seal_no,
+        user=user,
+        reason=reason,
     )
 
 
 def store_verification(
     f: Filing,
+    *,
     performed_on: dt.date | None,
     result: str,
     certificate_no: str = "",

@@ -184,9 +184,9 @@ def self_commitment(request):
                 credit_svc.mark(
                     request.user,
                     org,
-                    CreditMark.Kind.SELF_COMMITMENT,
-                    today(),
-                    d["text"],
+                    kind=CreditMark.Kind.SELF_COMMITMENT,
+                    since=today(),
+                    text=d["text"],
                 )
                 messages.success(request, _("已作出诚信计量自我承诺"))
             else:
@@ -344,12 +344,12 @@ def filing_verify(request, pk: int):
             portal_svc.record_verification(
                 request.user,
                 f,
-                d["performed_on"],
-                d["result"],
-                d["certificate_no"],
-                d["notice_no"],
-                d["seal_no"],
-                d["reason"],
+                performed_on=d["performed_on"],
+                result=d["result"],
+                certificate_no=d["certificate_no"],
+                notice_no=d["notice_no"],
+                seal_no=d["seal_no"],
+                reason=d["reason"],
             )
         except portal_svc.PortalError as exc:
             _add_errors(form, exc.errors)
@@ -734,14 +734,14 @@ def inspections(request):
                     p = record_inspection(
                         request.user,
                         org,
-                        d["product"],
-                        d["nominal"],
-                        d["kind"],
-                        d["lot_size"],
-                        d["units_text"],
-                        d["inspected_on"],
-                        d["gross"],
-                        d["tare"],
+                        product=d["product"],
+                        nominal=d["nominal"],
+                        kind=d["kind"],
+                        lot_size=d["lot_size"],
+                        units=d["units_text"],
+                        inspected_on=d["inspected_on"],
+                        gross=d["gross"],
+                        tare=d["tare"],
                     )
                 except InspectionError as exc:
                     for field, msg in exc.errors.items():
@@ -832,7 +832,14 @@ def _credit_action(request, org: Organisation) -> dict:
             credit_svc.remove_listing(request.user, event, d["removed_on"], d["reason"])
             messages.success(request, _("已移出严重违法失信名单"))
         elif action == "mark":
-            credit_svc.mark(request.user, org, d["kind"], d["since"], d["text"], d["reason"])
+            credit_svc.mark(
+                request.user,
+                org,
+                kind=d["kind"],
+                since=d["since"],
+                text=d["text"],
+                reason=d["reason"],
+            )
             messages.success(request, _("已列入公示"))
         else:
             m = get_object_or_404(CreditMark, pk=d["mark"], organisation=org)
