@@ -325,7 +325,8 @@ def fill(po_path: Path) -> list[str]:
             f'msgid "{msgid}"\nmsgid_plural "{msgid}"\nmsgstr[0] ""\nmsgstr[1] ""',
             f'msgid "{msgid}"\nmsgid_plural "{msgid}"\nmsgstr[0] "{one}"\nmsgstr[1] "{many}"',
         )
-    text = text.replace("#, fuzzy\n", "", 1)
+    # only the header's flag: a second run must not turn an entry's fuzzy guess into a translation
+    text = text.replace('#, fuzzy\nmsgid ""\n', 'msgid ""\n', 1)
     po_path.write_text(text, encoding="utf-8")
     return missing
 

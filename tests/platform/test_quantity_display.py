@@ -28,6 +28,7 @@ from jiliang.platform.traceability import loader
 from .conftest import hz_verification
 
 ROOT = Path(__file__).resolve().parents[2]
+PO = "src/jiliang/platform/locale/en/LC_MESSAGES/django.po"
 
 
 def _render(source: str, lang: str = "zh-hans", **context) -> str:
@@ -295,6 +296,21 @@ def test_catalogue_holds_the_tables_translation():
         for msgid in ("不确定度预算", "透明日志", "计量器具"):
             (english,) = set(tables[msgid].values())
             assert translation.gettext(msgid) == english
+
+
+def test_every_catalogue_translation_comes_from_a_table():
+    """No msgstr but the tables': a msgmerge guess (参考值计算方法 → "In the reference", from
+    参与参考值计算) once lost its fuzzy flag on a second ``scripts/i18n`` run and shipped."""
+    (_header, *entries) = (ROOT / PO).read_text(encoding="utf-8").split("\n\n")
+    tables = {k: next(iter(v.values())) for k, v in _tables().items()}
+    wrong = {}
+    for entry in entries:
+        single = re.search(r'^msgid "(.+)"\nmsgstr "(.+)"$', entry, re.M)
+        if single and "#, fuzzy" not in entry:
+            msgid, msgstr = single.groups()
+            if msgid not in tables or tables[msgid].replace('"', '\\"') != msgstr:
+                wrong[msgid] = msgstr
+    assert wrong == {}
 
 
 @pytest.mark.parametrize(

@@ -196,4 +196,8 @@ EN = {
     "未知的规划“%(plan)s”；可选：%(known)s": "Unknown plan “%(plan)s”; known: %(known)s",
     "文件大于 %(size)d MiB": "The file is larger than %(size)d MiB",
     "不得超过 %(n)d 字": "At most %(n)d characters",
+    # were msgmerge guesses ("记录数" → "Recorded at") until test_quantity_display checked them
+    "记录数": "Records",
+    "无数值": "no value",
+    "须为有限的非负数": "must be a finite, non-negative number",
 }
