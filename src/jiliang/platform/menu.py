@@ -121,6 +121,7 @@ def entries() -> tuple[Entry, ...]:
         Entry("indicators", _("规划指标"), "indicators:dashboard", _reads_region),
         Entry("intervals", _("校准间隔建议"), "intervals:classes", _reads_region),
         Entry("risk", _("计量风险预警"), "risk:page", _reads_region),
+        Entry("energy", _("能源计量"), "energy:list", _reads("energy.EnergyUnit", True)),
         Entry(
             "monitoring", _("实时监控"), "monitoring:runs", _reads("monitoring.EstimationRun", True)
         ),

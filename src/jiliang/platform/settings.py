@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "jiliang.platform.monitoring",
     "jiliang.platform.intervals",
     "jiliang.platform.risk",
+    "jiliang.platform.energy",
 ]
 
 MIDDLEWARE = [

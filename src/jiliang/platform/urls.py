@@ -37,6 +37,7 @@ urlpatterns = [
     path("indicators/", include("jiliang.platform.indicators.urls")),
     path("intervals/", include("jiliang.platform.intervals.urls")),
     path("risk/", include("jiliang.platform.risk.urls")),
+    path("energy/", include("jiliang.platform.energy.urls")),
 ]
 
 # styled, translated error pages (JSON under /api/): jiliang.platform.errors

@@ -95,7 +95,10 @@ DETAILS: dict[str, str] = {
         "平台口径：计量技术规范登记中，发布区划在本区域内、类型为地方计量检定规程或地方计量技术"
         "规范、在统计日现行（已实施且未废止）的版本数"
     ),
-    "energy_metering_rate": gettext_noop("暂无记录：重点用能单位能源计量器具配备尚未登记"),
+    "energy_metering_rate": gettext_noop(
+        "平台口径：所在区划在本区域内的重点用能单位，各取统计日前最近一次经监管部门核实的能源计量"
+        "器具配备调查，主要用能设备级的实际配备数之和 / 理论需要量之和（单位自行填报未核实的不计）"
+    ),
     "comparison_participation": gettext_noop(
         "平台口径：参加机构在本区域内、在统计日（含）前已提交结果的比对与能力验证参加次数"
         "（每项比对每家机构计一次）"
@@ -286,16 +289,6 @@ def traceability_coverage(prefix: str, as_of: dt.date) -> IndicatorResult:
     )
 
 
-def _no_records(formula: str) -> Callable[[str, dt.date], IndicatorResult]:
-    def query(prefix: str, as_of: dt.date) -> IndicatorResult:
-        _check(prefix, as_of)
-        return IndicatorResult(None, 0, describe(formula), None, no_records=True)
-
-    query.__name__ = formula
-    query.__doc__ = f"{formula}: no records of this kind exist yet (value None, no_records)."
-    return query
-
-
 def local_specifications(prefix: str, as_of: dt.date) -> IndicatorResult:
     """地方计量技术规范数 (count): local JJG/JJF editions of the region in force on ``as_of``."""
     from jiliang.platform.specifications.services import local_in_force
@@ -304,7 +297,22 @@ def local_specifications(prefix: str, as_of: dt.date) -> IndicatorResult:
     return _count("local_specifications", local_in_force(prefix, as_of))
 
 
-energy_metering_rate = _no_records("energy_metering_rate")
+def energy_metering_rate(prefix: str, as_of: dt.date) -> IndicatorResult:
+    """主要用能设备能源计量器具配备率 (%): Σ configured / Σ required at the main-equipment level
+    over each key energy-using unit's latest checked survey on ``as_of``
+    (:func:`jiliang.platform.energy.services.region_rate`, the core's ``metering_rate``)."""
+    from jiliang.platform.energy.services import region_rate
+
+    _check(prefix, as_of)
+    rate = region_rate(prefix, as_of)
+    return IndicatorResult(
+        rate["value"],
+        rate["units"],
+        describe("energy_metering_rate"),
+        rate["surveys"],
+        extra={k: rate[k] for k in ("required", "configured", "by_energy")},
+        no_records=rate["units"] == 0,
+    )
 
 
 def comparison_participation(prefix: str, as_of: dt.date) -> IndicatorResult:
