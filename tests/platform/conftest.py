@@ -306,3 +306,19 @@ def pytest_runtest_teardown(item, nextitem):
         with item.config.stash[blocking_manager_key].unblock():
             triggers.install(connection)
     return result
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The comparison services' clock, a day before the deadline (comparisons_helpers)."""
+    from .comparisons_helpers import BEFORE, Clock  # it imports this module
+
+    return Clock(monkeypatch, BEFORE)
+
+
+@pytest.fixture
+def labs(world):
+    """Six calibration labs L04 … L01 (alternately Hangzhou/Ningbo), each with a staff user."""
+    from .comparisons_helpers import make_labs
+
+    return make_labs(world)

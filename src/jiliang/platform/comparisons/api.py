@@ -332,6 +332,28 @@ def scores(request: HttpRequest, code: str):
     return [_score_out(s) for s in c.scores.select_related("participant__organisation")]
 
 
+@router.get("/campaigns/{code}/report.pdf")
+def report_pdf(request: HttpRequest, code: str):
+    """The comparison report (比对报告) as a PDF in the request's language (zh or en): details,
+    method, reference value with u, scores / degrees of equivalence, chart, commitments and
+    their log leaves. Read like the scores; 409 naming ``status`` before the analysis."""
+    from django.http import HttpResponse
+    from django.utils import translation
+
+    from . import report as reports
+
+    c = _campaign(request, code)
+    if c.status not in (Campaign.Status.ANALYSED, Campaign.Status.REPORTED):
+        raise HttpError(
+            409, f"status: campaign {c.code} is {c.status}; the report needs analysed or reported"
+        )
+    with translation.override(translation.get_language_from_request(request)):
+        body = reports.to_pdf(c)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="comparison-report-{c.pk}.pdf"'
+    return response
+
+
 @router.post("/campaigns/{code}/circulation", response={201: dict})
 def circulation(request: HttpRequest, code: str, payload: CirculationIn):
     c = _campaign(request, code)

@@ -88,4 +88,10 @@ EN = {
     "不满意结果": "Unsatisfactory results",
     "满意结果（能力证据）": "Satisfactory results (evidence of competence)",
     "不一致": "inconsistent",
+    # the comparison report (PDF)
+    "比对报告": "Comparison report",
+    "参考值计算方法": "Reference value method",
+    "稳健统计 (算法 A)": "Robust statistics (Algorithm A)",
+    "χ² 一致性检验": "χ² consistency test",
+    "密封结果的承诺与透明日志": "Commitments of the sealed results and the transparency log",
 }

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from jiliang.core.indicators.definitions import IndicatorValue
 from jiliang.platform.audit.models import AuditEntry
+from jiliang.platform.common import pdf
 from jiliang.platform.registry.models import Region
 
 from . import services
@@ -267,36 +268,14 @@ def to_xlsx(rep: Report) -> bytes:
 
 def to_pdf(rep: Report) -> bytes:
     """The report as a landscape A4 PDF (reportlab, the certificates' CJK font)."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer
 
-    from jiliang.core.dcc.render import register_cjk_font
-
-    font = register_cjk_font()
-    body = ParagraphStyle("body", fontName=font, fontSize=7, leading=9, wordWrap="CJK")
-    head = ParagraphStyle("head", fontName=font, fontSize=14, leading=18)
+    st = pdf.styles(7)
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=landscape(A4),
-        leftMargin=10 * mm,
-        rightMargin=10 * mm,
-        topMargin=10 * mm,
-        bottomMargin=10 * mm,
-        title=title(),
-        invariant=1,
-    )
-    story = [Paragraph(title(), head), Spacer(1, 3 * mm)]
-    facts = Table(
-        [[Paragraph(_escape(k), body), Paragraph(_escape(v), body)] for k, v in _facts(rep)],
-        colWidths=[40 * mm, 200 * mm],
-    )
-    facts.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font)]))
-    story += [facts, Spacer(1, 4 * mm)]
-    data = [[Paragraph(h, body) for h in headers()]]
+    doc = pdf.document(buf, title(), landscape=True)
+    story = [Paragraph(title(), st.head), Spacer(1, 3 * pdf.MM)]
+    story += [pdf.facts_table(_facts(rep), st, (40, 200)), Spacer(1, 4 * pdf.MM)]
+    rows = []
     for r in rep.rows:
         cells = [
             r.indicator,
@@ -313,22 +292,8 @@ def to_pdf(rep: Report) -> bytes:
             r.query,
             r.source,
         ]
-        data.append([Paragraph(_escape(c), body) for c in cells])
+        rows.append([pdf.escape(c) for c in cells])
     widths = [24, 30, 12, 10, 14, 11, 14, 11, 14, 14, 9, 13, 50, 50]
-    table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    story.append(table)
+    story.append(pdf.grid_table(headers(), rows, st, widths))
     doc.build(story)
     return buf.getvalue()
-
-
-def _escape(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
