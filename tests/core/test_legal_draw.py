@@ -384,3 +384,15 @@ def test_record_cannot_switch_algorithm_after_the_draw():
     report = verify(d)
     assert not report.ok
     assert any("pools commit to 'jiliang-draw-v2'" in p for p in report.problems)
+
+
+def test_tamper_alarm_escalates_the_class_but_never_lowers_it():
+    from jiliang.core.legal.draw import escalated_class
+
+    # shipped table (draw-risk-rates.yaml): tamper_alarm_class high, the highest rate
+    assert escalated_class("low", 0) == "low"
+    assert escalated_class("low", 1) == "high"
+    assert escalated_class("medium_high", 3) == "high"
+    assert escalated_class("high", 1) == "high"
+    with pytest.raises(ValueError, match="risk_class"):
+        escalated_class("nonsense", 1)

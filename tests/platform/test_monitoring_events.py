@@ -149,3 +149,27 @@ def test_alarms_listed_for_readers_only(client, world, area):
     post(client, world, [event(users[0], 5, "magnetic_field")])
     for role, n in [("enterprise", 1), ("regulator", 1), ("inspector", 1), ("lab", 0), ("anon", 0)]:
         assert client.get("/api/monitoring/alarms", **world.auth(role)).json()["count"] == n, role
+
+
+def test_a_new_alarm_opens_its_work_order_once(client, world, area):
+    from jiliang.platform.monitoring.models import WorkOrder
+
+    _, _, users = area
+    res = post(client, world, [event(users[0], 5, "cover_open"), event(users[1], 7, "power_down")])
+    assert res.status_code == 200, res.content
+    alarm = Alarm.objects.get()
+    (order,) = WorkOrder.objects.all()  # power_down raised no alarm, so no order
+    assert (order.alarm_id, order.kind, order.state) == (alarm.pk, "on_site_check", "open")
+    assert order.instrument == users[0] and order.history[0]["who"] == "system"
+    assert AuditEntry.objects.filter(model="monitoring.workorder", object_id=str(order.pk)).exists()
+    # the batch sent again opens nothing new; a later, separate cover opening is a new alarm
+    # with its own order
+    again = post(
+        client, world, [event(users[0], 5, "cover_open"), event(users[1], 7, "power_down")]
+    )
+    assert again.json()["replay"] is True and WorkOrder.objects.count() == 1
+    assert post(client, world, [event(users[0], 50, "cover_open")]).status_code == 200
+    assert Alarm.objects.count() == 2
+    assert sorted(WorkOrder.objects.values_list("alarm__key", flat=True)) == sorted(
+        Alarm.objects.values_list("key", flat=True)
+    )

@@ -88,3 +88,55 @@ def test_fleet_list_for_the_regulator(world, run):
     text = b"".join(csv.streaming_content).decode("utf-8-sig")
     assert "TQ-XH-001" in text.splitlines()[1]
     assert text.splitlines()[1].split(",")[5] == str(run.summary["verdicts"]["out_of_tolerance"])
+
+
+def test_fleet_dashboard_counts_the_latest_runs_verdicts(world, run):
+    from jiliang.platform.monitoring import workorders
+    from jiliang.platform.monitoring.models import Alarm
+
+    # an out-of-tolerance meter gets its replacement order; a tamper alarm stays open
+    bad = run.estimates.filter(verdict="out_of_tolerance").select_related("instrument").first()
+    assert bad is not None  # seed 7: two meters 3 % off
+    workorders.open_order(world.users["regulator"], estimate=bad)
+    Alarm.objects.create(
+        key=f"{bad.instrument.lifetime_id}|cover_open|e1",
+        instrument=bad.instrument,
+        kind="cover_open",
+        severity="high",
+        action="on_site_check",
+        reason_zh="表盖打开",
+        reason_en="cover opened",
+        first=T0,
+        last=T0,
+        evidence=["e1"],
+        tamper=True,
+    )
+    page = login(world, "regulator").get("/monitoring/fleet/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    verdicts = {}
+    for e in run.estimates.all():
+        verdicts[e.verdict] = verdicts.get(e.verdict, 0) + 1
+    region = run.area.region.code
+    row = re.search(rf'<tr data-region="{region}">(.*?)</tr>', html, re.S).group(1)
+    cells = [int(c) for c in re.findall(r"<td>(\d+)</td>", row)]
+    other = N_METERS - sum(
+        verdicts.get(k, 0) for k in ("out_of_tolerance", "inconclusive", "conforming")
+    )
+    assert cells == [
+        verdicts.get("out_of_tolerance", 0),
+        verdicts.get("inconclusive", 0),
+        verdicts.get("conforming", 0),
+        other,
+    ]
+    backlog = re.search(r'<tr data-kind="replacement">(.*?)</tr>', html, re.S).group(1)
+    assert [int(c) for c in re.findall(r"<td>(\d+)</td>", backlog)] == [1, 0, 0]
+    alarm = re.search(r'<tr data-alarm="cover_open">(.*?)</tr>', html, re.S).group(1)
+    assert re.findall(r"<td>(\d+)</td>", alarm) == ["1", "1"]
+    assert html.count("data-region=") == 1  # the one area's latest run, counted once
+    # outside the region nothing is counted; anonymous users are sent to log in
+    nb = login(world, "regulator_nb").get("/monitoring/fleet/").content.decode()
+    assert "data-region=" not in nb and 'data-alarm="cover_open"' not in nb
+    assert login(world, "anon").get("/monitoring/fleet/").status_code == 302
+    english = login(world, "regulator", "en").get("/monitoring/fleet/").content.decode()
+    assert "Fleet overview" in english and "Out of tolerance" in english

@@ -177,3 +177,37 @@ def test_grace_setting_is_documented_in_the_settings_table():
     rows = [line for line in platform_settings.__doc__.splitlines() if line.startswith("|")]
     row = next(line for line in rows if "``SUPERVISION_GRACE_DAYS``" in line)
     assert "escalation_grace_days" in row and "supervision" in row
+
+
+def test_unresolved_tamper_alarm_raises_the_owners_draw_class(pools):
+    """Plan §28/§32: monitoring's alarms feed the spot checks — the draw table's
+    ``tamper_alarm_class`` (shipped: high) for an owner with an unresolved tamper alarm."""
+    from jiliang.platform.monitoring.models import Alarm
+    from jiliang.platform.registry.models import Instrument
+
+    region = pools.regions["330000"]
+    before = {
+        o["id"]: o["risk_class"]
+        for o in draws.build_pools(region, DRAW_ITEMS, weight_by_risk=True)["objects"]
+    }
+    low = next(code for code, cls in before.items() if cls != "high")
+    inst = Instrument.objects.filter(owner__code=low, region__code__startswith="33").first()
+
+    def alarm(key: str, **kw) -> Alarm:
+        now = timezone.now()
+        fields = {"kind": "cover_open", "severity": "high", "action": "on_site_check"}
+        fields |= {"reason_zh": "表盖打开", "reason_en": "cover opened", "evidence": [key]}
+        return Alarm.objects.create(key=key, instrument=inst, first=now, last=now, **fields, **kw)
+
+    alarm("a-resolved", tamper=True, resolved_at=timezone.now())
+    alarm("a-not-tamper", tamper=False)
+    same = draws.build_pools(region, DRAW_ITEMS, weight_by_risk=True)["objects"]
+    assert {o["id"]: o["risk_class"] for o in same} == before
+    alarm("a-open", tamper=True)
+    after = {
+        o["id"]: o["risk_class"]
+        for o in draws.build_pools(region, DRAW_ITEMS, weight_by_risk=True)["objects"]
+    }
+    assert after == {**before, low: "high"}
+    # unweighted draws carry no class at all
+    assert "risk_class" not in draws.build_pools(region, DRAW_ITEMS)["objects"][0]

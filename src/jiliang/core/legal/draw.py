@@ -130,6 +130,30 @@ def risk_class_of_grade(book: RuleBook | None = None, as_of: dt.date | None = No
     return out
 
 
+def escalated_class(
+    risk_class: str,
+    tamper_alarms: int,
+    book: RuleBook | None = None,
+    as_of: dt.date | None = None,
+) -> str:
+    """The draw risk class of an object with ``tamper_alarms`` unresolved tamper alarms.
+
+    With any such alarm the object moves up to the ``draw`` table's ``tamper_alarm_class`` (never
+    down: a class already sampled at a higher rate stays); without one, or when the table names no
+    class, ``risk_class`` is returned unchanged. ValueError names an unknown class.
+    """
+    book = book or RuleBook.default()
+    rates = default_risk_rates(book, as_of)
+    if risk_class not in rates:
+        raise ValueError(f"risk_class {risk_class!r} is not one of {sorted(rates)}")
+    target = book.table("draw", as_of).meta.get("tamper_alarm_class")
+    if tamper_alarms <= 0 or not target:
+        return risk_class
+    if target not in rates:
+        raise ValueError(f"draw table: tamper_alarm_class {target!r} is not one of {sorted(rates)}")
+    return target if rates[target] > rates[risk_class] else risk_class
+
+
 def _require(d: Mapping[str, Any], name: str, where: str) -> Any:
     if name not in d or d[name] in (None, ""):
         raise ValueError(f"{where}: field {name!r} is required")

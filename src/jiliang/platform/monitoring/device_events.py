@@ -40,6 +40,7 @@ from jiliang.platform.params import MAX_DATE, MIN_DATE
 from jiliang.platform.registry.authority import Denied
 from jiliang.platform.registry.models import Instrument
 
+from . import workorders
 from .models import Alarm, DeviceEvent, IngestBatch, TypeSoftware
 from .services import (
     BatchRejected,
@@ -308,6 +309,15 @@ def _changed(evaluated) -> list[str]:
     return out
 
 
+def _open_order(alarm: Alarm) -> None:
+    """A new alarm whose rule asks for an on-site check or a replacement opens that work order
+    at once, by the platform itself (``Rel.SYSTEM``; idempotent per alarm), so no alarm waits
+    for someone to notice it. Alarms that ask for nothing (``action: none``) open nothing."""
+    if workorders.suggested_kind(alarm) is None:
+        return
+    workorders.open_order(None, alarm=alarm, change_reason="opened from a new alarm (automatic)")
+
+
 def _upsert(ids: dict[str, int], evaluated) -> None:
     """Create new alarms and update grown ones, each audited (``save``)."""
     ev, existing = evaluated
@@ -317,7 +327,8 @@ def _upsert(ids: dict[str, int], evaluated) -> None:
             continue
         row = existing.get(a.key)
         if row is None:
-            Alarm.objects.create(key=a.key, **_fields(ids, a))
+            row = Alarm.objects.create(key=a.key, **_fields(ids, a))
+            _open_order(row)
         else:
             for k, v in _fields(ids, a).items():
                 setattr(row, k, v)

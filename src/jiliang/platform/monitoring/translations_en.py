@@ -109,4 +109,12 @@ EN = {
     "运行": "Run",
     "需现场核查": "On-site check needed",
     "首次": "First",
+    # the fleet dashboard
+    "监控总览": "Fleet overview",
+    "台区（最近一次估计）": "Areas (latest estimate)",
+    "按区划": "By region",
+    "按器具类别": "By instrument category",
+    "待办工单": "Open work orders",
+    "未解除告警": "Open alarms",
+    "未解除": "Open",
 }

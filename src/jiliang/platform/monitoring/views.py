@@ -16,6 +16,7 @@ from jiliang.platform import lists
 from jiliang.platform.registry.models import Instrument
 from jiliang.platform.registry.permissions import readable
 
+from . import fleet
 from .models import Alarm, Area, EstimationRun, MeterEstimate, WorkOrder
 
 #: the fleet list's columns (page and exports)
@@ -239,5 +240,53 @@ def meter_detail(request: HttpRequest, lifetime_id: str) -> HttpResponse:
             "orders": readable(request.user, WorkOrder)
             .filter(instrument=instrument)
             .select_related("assignee")[:100],
+        },
+    )
+
+
+@login_required
+def fleet_dashboard(request: HttpRequest) -> HttpResponse:
+    """The fleet dashboard (监控总览): current verdicts by region and category (latest finished
+    run of each readable area), the open work orders by kind and state, open alarms by kind."""
+    figures = fleet.fleet(request.user)
+    labels = dict(MeterEstimate.Verdict.choices)
+    keys = (*fleet.VERDICTS, "other")
+
+    def row(code: str, name: str, counts) -> dict:
+        return {"code": code, "name": name, **{k: counts.get(k, 0) for k in keys}}
+
+    regions = [row(c, n, v) for (c, n), v in sorted(figures.by_region.items())]
+    categories = [row(c, "", v) for c, v in sorted(figures.by_category.items())]
+    states = [(v, lbl) for v, lbl in WorkOrder.State.choices if v in WorkOrder.OPEN_STATES]
+    backlog = [
+        {
+            "kind": kind,
+            "label": label,
+            "counts": [figures.backlog.get((kind, s), 0) for s, _ in states],
+        }
+        for kind, label in WorkOrder.Kind.choices
+    ]
+    chart = {
+        "regions": [f"{r['code']} {r['name']}" for r in regions],
+        "series": [
+            {
+                "key": k,
+                "name": str(labels.get(k, gettext_lazy("其他"))),
+                "data": [r[k] for r in regions],
+            }
+            for k in keys
+        ],
+    }
+    return render(
+        request,
+        "monitoring/fleet.html",
+        {
+            "fleet": figures,
+            "regions": regions,
+            "categories": categories,
+            "states": states,
+            "backlog": backlog,
+            "alarms": sorted(figures.alarms.items()),
+            "chart": chart,
         },
     )

@@ -200,6 +200,11 @@ def _kind_for(alarm: Alarm | None, estimate: MeterEstimate | None) -> core.Order
     return found[0].kind if found else None
 
 
+def suggested_kind(alarm: Alarm) -> core.OrderKind | None:
+    """The work-order kind the core suggests for ``alarm`` (None: its rule asks for none)."""
+    return _kind_for(alarm, None)
+
+
 def _open_of(alarm: Alarm | None, estimate: MeterEstimate | None) -> WorkOrder | None:
     qs = WorkOrder.objects.filter(state__in=WorkOrder.OPEN_STATES)
     return (qs.filter(alarm=alarm) if alarm else qs.filter(estimate=estimate)).first()
