@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from jiliang.core.legal import draw as core
 from jiliang.core.legal.supervision import draw_publication_days
 from jiliang.platform.audit.context import acting_as
+from jiliang.platform.monitoring.models import Alarm
 from jiliang.platform.registry.models import Organisation, Person, Region
 
 from . import draw_log
@@ -71,6 +72,21 @@ def _held_items(prefix: str, codes: list[str]) -> dict[str, set[str]]:
     return held
 
 
+def _tamper_alarms(prefix: str, codes: list[str]) -> dict[str, int]:
+    """Credit code → unresolved tamper alarms on its instruments in the region (monitoring)."""
+    rows = (
+        Alarm.objects.filter(
+            resolved_at__isnull=True,
+            tamper=True,
+            instrument__region__code__startswith=prefix,
+            instrument__owner__code__in=codes,
+        )
+        .values("instrument__owner__code")
+        .annotate(n=Count("pk"))
+    )
+    return {r["instrument__owner__code"]: r["n"] for r in rows}
+
+
 def build_pools(
     region: Region,
     items: list[dict],
@@ -102,11 +118,14 @@ def build_pools(
     grades = grades_for(list(held)) if weight_by_risk else {}
     # credit grade → risk class from the core's draw table (``credit_grades`` of each class)
     risk_class = core.risk_class_of_grade(as_of=today()) if weight_by_risk else {}
+    # monitoring's unresolved tamper alarms (计量作弊嫌疑) raise an owner's class (core table)
+    alarms = _tamper_alarms(region.prefix, list(held)) if weight_by_risk else {}
     objects = []
     for code in sorted(held):
         obj = {"id": code, "org": code, "items": sorted(held[code])}
         if weight_by_risk:
-            obj["risk_class"] = risk_class[grades.get(code, "A")]
+            graded = risk_class[grades.get(code, "A")]
+            obj["risk_class"] = core.escalated_class(graded, alarms.get(code, 0), as_of=today())
         objects.append(obj)
     conflicts = conflicts or {}
     inspectors = []
