@@ -16,6 +16,7 @@ from jiliang import __version__
 from jiliang.platform.accounts.models import ApiToken
 from jiliang.platform.calibration.api import router as uncertainty_router
 from jiliang.platform.certificates.api import router as certificates_router
+from jiliang.platform.common.apps import platform_apps
 from jiliang.platform.common.errors import FieldErrors
 from jiliang.platform.common.uploads import STATUS_TOO_LARGE, UploadTooLarge
 from jiliang.platform.ledger.api import router as ledger_router
@@ -79,11 +80,8 @@ api.add_router("/supervision", "jiliang.platform.supervision.api.router")
 api.add_router("/ledger", ledger_router)
 api.add_router("/uncertainty", uncertainty_router)
 api.add_router("/certificates", certificates_router)
-api.add_router("/traceability", "jiliang.platform.traceability.api.router")
-api.add_router("/monitoring", "jiliang.platform.monitoring.api.router")
-api.add_router("/comparisons", "jiliang.platform.comparisons.api.router")
-api.add_router("/specifications", "jiliang.platform.specifications.api.router")
-api.add_router("/indicators", "jiliang.platform.indicators.api.router")
-api.add_router("/intervals", "jiliang.platform.intervals.api.router")
-api.add_router("/risk", "jiliang.platform.risk.api.router")
-api.add_router("/energy", "jiliang.platform.energy.api.router")
+
+# each platform app's router at its declared prefix (common.apps.PlatformApp)
+for _app in platform_apps():
+    if _app.api_prefix is not None:
+        api.add_router(f"/{_app.api_prefix}", f"{_app.name}.api.router")

@@ -21,6 +21,8 @@ from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from jiliang.platform.common.apps import MenuLink, platform_apps
+
 Predicate = Callable[[object], bool]
 
 
@@ -85,6 +87,23 @@ def _works_assignments(user) -> bool:
     return _signed_in(user) and works_assignments(user)
 
 
+def _allowed(link: MenuLink) -> Predicate:
+    if link.reads == "everyone":
+        return _everyone
+    if link.reads == "region":
+        return _reads_region
+    return _reads(link.reads, link.login)
+
+
+def _app_links() -> list[Entry]:
+    """The links the platform apps declare (``PlatformApp.menu``), in ``INSTALLED_APPS`` order."""
+    return [
+        Entry(link.key, link.label, link.url_name, _allowed(link))
+        for app in platform_apps()
+        for link in app.menu
+    ]
+
+
 def _registry(slug: str, label, model_label: str) -> Entry:
     return Entry(slug, label, "registry:list", _reads(model_label), args=(slug,))
 
@@ -112,29 +131,7 @@ def entries() -> tuple[Entry, ...]:
             "supervision", _("强检监管"), "supervision:portal", _reads("supervision.Filing", True)
         ),
         Entry("commitments", _("诚信计量公示"), "supervision:commitments", _everyone),
-        Entry(
-            "traceability",
-            _("量值溯源"),
-            "traceability:dashboard",
-            _reads("registry.Instrument", True),
-        ),
-        Entry("indicators", _("规划指标"), "indicators:dashboard", _reads_region),
-        Entry("intervals", _("校准间隔建议"), "intervals:classes", _reads_region),
-        Entry("risk", _("计量风险预警"), "risk:page", _reads_region),
-        Entry("energy", _("能源计量"), "energy:list", _reads("energy.EnergyUnit", True)),
-        Entry(
-            "monitoring", _("实时监控"), "monitoring:runs", _reads("monitoring.EstimationRun", True)
-        ),
-        Entry(
-            "work-orders", _("工单"), "monitoring:work_orders", _reads("monitoring.WorkOrder", True)
-        ),
-        Entry(
-            "comparisons",
-            _("计量比对"),
-            "comparisons:campaigns",
-            _reads("comparisons.Campaign", True),
-        ),
-        Entry("specifications", _("技术规范"), "specifications:list", _everyone),
+        *_app_links(),
         Entry("api", "API", "api:openapi-view", _everyone),
         # the supervision pages' sub-menu
         Entry(

@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from jiliang.platform.api import api
+from jiliang.platform.common.apps import platform_apps
 from jiliang.platform.registry import views as registry_views
 
 
@@ -30,14 +31,12 @@ urlpatterns = [
     path("log/", include("jiliang.platform.ledger.urls")),
     path("budgets/", include("jiliang.platform.calibration.urls")),
     path("", include("jiliang.platform.certificates.urls")),
-    path("traceability/", include("jiliang.platform.traceability.urls")),
-    path("monitoring/", include("jiliang.platform.monitoring.urls")),
-    path("comparisons/", include("jiliang.platform.comparisons.urls")),
-    path("specifications/", include("jiliang.platform.specifications.urls")),
-    path("indicators/", include("jiliang.platform.indicators.urls")),
-    path("intervals/", include("jiliang.platform.intervals.urls")),
-    path("risk/", include("jiliang.platform.risk.urls")),
-    path("energy/", include("jiliang.platform.energy.urls")),
+]
+# each platform app's pages at its declared prefix (common.apps.PlatformApp)
+urlpatterns += [
+    path(app.url_prefix, include(f"{app.name}.urls"))
+    for app in platform_apps()
+    if app.url_prefix is not None
 ]
 
 # styled, translated error pages (JSON under /api/): jiliang.platform.errors

@@ -1,11 +1,23 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jiliang.platform.common.apps import MenuLink, PlatformApp
 
-class ComparisonsConfig(AppConfig):
+
+class ComparisonsConfig(PlatformApp):
     name = "jiliang.platform.comparisons"
     label = "comparisons"
     verbose_name = _("计量比对与能力验证")
+    url_prefix = "comparisons/"
+    api_prefix = "comparisons"
+    menu = (
+        MenuLink(
+            "comparisons",
+            _("计量比对"),
+            "comparisons:campaigns",
+            "comparisons.Campaign",
+            login=True,
+        ),
+    )
 
     def ready(self) -> None:
         from jiliang.platform.audit.signals import audit_models

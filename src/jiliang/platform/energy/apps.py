@@ -1,11 +1,15 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jiliang.platform.common.apps import MenuLink, PlatformApp
 
-class EnergyConfig(AppConfig):
+
+class EnergyConfig(PlatformApp):
     name = "jiliang.platform.energy"
     label = "energy"
     verbose_name = _("重点用能单位能源计量")
+    url_prefix = "energy/"
+    api_prefix = "energy"
+    menu = (MenuLink("energy", _("能源计量"), "energy:list", "energy.EnergyUnit", login=True),)
 
     def ready(self) -> None:
         from jiliang.platform.audit.signals import audit_models

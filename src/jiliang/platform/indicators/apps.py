@@ -1,11 +1,15 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jiliang.platform.common.apps import MenuLink, PlatformApp
 
-class IndicatorsConfig(AppConfig):
+
+class IndicatorsConfig(PlatformApp):
     name = "jiliang.platform.indicators"
     label = "indicators"
     verbose_name = _("规划指标")
+    url_prefix = "indicators/"
+    api_prefix = "indicators"
+    menu = (MenuLink("indicators", _("规划指标"), "indicators:dashboard", "region"),)
 
     def ready(self) -> None:
         from jiliang.platform.audit.signals import audit_models

@@ -1,11 +1,22 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jiliang.platform.common.apps import MenuLink, PlatformApp
 
-class MonitoringConfig(AppConfig):
+
+class MonitoringConfig(PlatformApp):
     name = "jiliang.platform.monitoring"
     label = "monitoring"
     verbose_name = _("智能计量器具实时监控")
+    url_prefix = "monitoring/"
+    api_prefix = "monitoring"
+    menu = (
+        MenuLink(
+            "monitoring", _("实时监控"), "monitoring:runs", "monitoring.EstimationRun", login=True
+        ),
+        MenuLink(
+            "work-orders", _("工单"), "monitoring:work_orders", "monitoring.WorkOrder", login=True
+        ),
+    )
 
     def ready(self) -> None:
         from jiliang.platform.audit.signals import audit_models, exempt_from_audit

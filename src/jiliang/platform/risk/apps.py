@@ -1,11 +1,15 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jiliang.platform.common.apps import MenuLink, PlatformApp
 
-class RiskConfig(AppConfig):
+
+class RiskConfig(PlatformApp):
     name = "jiliang.platform.risk"
     label = "risk"
     verbose_name = _("计量风险预警")
+    url_prefix = "risk/"
+    api_prefix = "risk"
+    menu = (MenuLink("risk", _("计量风险预警"), "risk:page", "region"),)
 
     def ready(self) -> None:
         from jiliang.platform.audit.signals import audit_models

@@ -1,11 +1,15 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jiliang.platform.common.apps import MenuLink, PlatformApp
 
-class SpecificationsConfig(AppConfig):
+
+class SpecificationsConfig(PlatformApp):
     name = "jiliang.platform.specifications"
     label = "specifications"
     verbose_name = _("计量技术规范")
+    url_prefix = "specifications/"
+    api_prefix = "specifications"
+    menu = (MenuLink("specifications", _("技术规范"), "specifications:list", "everyone"),)
 
     def ready(self) -> None:
         from jiliang.platform.audit.signals import audit_models
